@@ -5,6 +5,32 @@
  */
 export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
 
+/*
+ * Match semantics every engine implements identically (R4 search.html#prefix, #date, #number, #quantity).
+ * S = [s.low, s.high] the search range (parse already widened it for precision and for `ap`);
+ * T = [t.low, t.high] the indexed range; v = t.value (number/quantity), sv = s.value.
+ *
+ * date / lastUpdated (ranges, inclusive ms):
+ *   eq: t.low >= s.low AND t.high <= s.high        ne: NOT eq
+ *   gt: t.high > s.high                            lt: t.low < s.low
+ *   ge: t.high > s.high OR eq                      le: t.low < s.low OR eq
+ *   sa: t.low > s.high                             eb: t.high < s.low
+ *   ap: t.low <= s.high AND t.high >= s.low (overlap with the widened search range)
+ * number / quantity (use the indexed value v; S is the precision range of the search value):
+ *   eq: v >= s.low AND v <= s.high   (parse makes s.high exclusive-by-epsilon: the last representable below)
+ *   ne: NOT eq       gt: v > sv      lt: v < sv      ge: v >= sv      le: v <= sv
+ *   sa: v > sv       eb: v < sv      ap: v >= s.low AND v <= s.high (parse widened S by 10 %)
+ *   quantity also requires system/code equality when given (code alone matches code or unit).
+ * string: starts = norm LIKE value% (value already normalised); exact = exact = value; contains = norm LIKE %value%
+ * token eq: code = code AND (system undefined: any | null: system IS NULL | s: system = s); code undefined: system only.
+ *   :not is a `not` condition around the param condition (resources with no matching entry, including none at all).
+ * token text: text LIKE value% OR text LIKE % value% (word prefix) on the normalised text.
+ * uri: eq exact; below: value = v OR value LIKE v/%; above: v LIKE value% (stored is a prefix of the search);
+ *   contains: LIKE %v%.
+ * reference: targetType/targetId/version/url/identifier, each given part must equal.
+ * missing: missing=true means the resource has no entry at all for param.
+ */
+
 export type StringMatch = { kind: 'string'; op: 'starts' | 'exact' | 'contains'; value: string };
 /** system: undefined = any system; null = no system (the `|code` form) */
 export type TokenMatch = {
