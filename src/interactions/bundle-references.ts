@@ -1,0 +1,125 @@
+/**
+ * Reference rewriting inside a transaction (R4 http.html#trules, bundle.html#references):
+ * every link to an entry's fullUrl (urn:uuid:, urn:oid:, or an absolute URL) becomes the server's
+ * Type/id, "whether they are found in the resource ids, resource references, elements of type uri,
+ * url, oid, uuid, and <a href="" & <img src="" in the narrative". Conditional references
+ * (`Type?query`) are collected here and resolved by the caller through search.
+ */
+import type { Resource } from '../fhir/types.js';
+
+/** fullUrl (as written in the Bundle) -> "Type/id" assigned or found by the server */
+export type FullUrlMap = Map<string, string>;
+
+const CONDITIONAL_REFERENCE = /^[A-Z][A-Za-z]+\?/;
+const ABSOLUTE_RESOURCE_URL = /^(https?:\/\/.+?)\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(\/_history\/[^/]+)?$/;
+
+export function isConditionalReference(value: string): boolean {
+  return CONDITIONAL_REFERENCE.test(value);
+}
+
+/** The base of an absolute RESTful fullUrl (http://x/fhir/Patient/1 -> http://x/fhir), used to resolve relative references. */
+export function fullUrlBase(fullUrl: string | undefined): string | undefined {
+  if (!fullUrl) return undefined;
+  return ABSOLUTE_RESOURCE_URL.exec(fullUrl)?.[1];
+}
+
+/**
+ * Every distinct conditional reference (`Type?query`) in Reference.reference elements of the resource.
+ * Collected first so each distinct query is searched once per Bundle.
+ */
+export function collectConditionalReferences(resource: Resource, into: Set<string>): void {
+  visit(resource, (holder, key, value) => {
+    if (key === 'reference' && isConditionalReference(value)) into.add(value);
+    return undefined;
+  });
+}
+
+export interface RewriteContext {
+  fullUrls: FullUrlMap;
+  /** resolved conditional references: `Type?query` -> Type/id */
+  conditional: Map<string, string>;
+  /** base of the containing entry's absolute fullUrl, for relative references written against it */
+  entryBase?: string;
+}
+
+/** Rewrites the resource in place; returns how many values changed. */
+export function rewriteReferences(resource: Resource, context: RewriteContext): number {
+  let changed = 0;
+  visit(resource, (holder, key, value) => {
+    const replacement = replacementFor(holder, key, value, context);
+    if (replacement !== undefined && replacement !== value) changed++;
+    return replacement;
+  });
+  return changed;
+}
+
+function replacementFor(holder: Record<string, unknown>, key: string, value: string, context: RewriteContext): string | undefined {
+  if (key === 'div') return rewriteNarrative(value, context.fullUrls);
+  if (key === 'reference') {
+    if (value.startsWith('#')) return undefined;
+    const conditional = context.conditional.get(value);
+    if (conditional) return conditional;
+    return lookupReference(value, context);
+  }
+  // An Identifier's value is a business identifier, not a link, even when it looks like a urn:uuid.
+  if (key === 'value' && 'system' in holder) return undefined;
+  if (key === 'fullUrl' || key === 'id') return undefined;
+  return context.fullUrls.get(value);
+}
+
+function lookupReference(value: string, context: RewriteContext): string | undefined {
+  const direct = context.fullUrls.get(value);
+  if (direct) return direct;
+  // urn:uuid:x/_history/2 or an absolute URL with a version: keep the version part
+  const history = value.indexOf('/_history/');
+  if (history > 0) {
+    const target = context.fullUrls.get(value.slice(0, history));
+    if (target) return target + value.slice(history);
+  }
+  if (context.entryBase && /^[A-Z][A-Za-z]+\/[^/]+$/.test(value)) {
+    return context.fullUrls.get(`${context.entryBase}/${value}`);
+  }
+  return undefined;
+}
+
+const NARRATIVE_LINK = /\b(href|src)="([^"]+)"/g;
+
+function rewriteNarrative(div: string, fullUrls: FullUrlMap): string | undefined {
+  if (fullUrls.size === 0 || !div.includes('="')) return undefined;
+  let changed = false;
+  const rewritten = div.replace(NARRATIVE_LINK, (match, attribute: string, url: string) => {
+    const target = fullUrls.get(url);
+    if (!target) return match;
+    changed = true;
+    return `${attribute}="${target}"`;
+  });
+  return changed ? rewritten : undefined;
+}
+
+type Visitor = (holder: Record<string, unknown>, key: string, value: string) => string | undefined;
+
+/** Depth-first over every string property; the visitor's return value (if any) replaces the string. */
+function visit(node: unknown, visitor: Visitor): void {
+  if (Array.isArray(node)) {
+    for (const item of node) if (typeof item === 'object' && item !== null) visit(item, visitor);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const holder = node as Record<string, unknown>;
+  for (const key of Object.keys(holder)) {
+    const value = holder[key];
+    if (typeof value === 'string') {
+      const replacement = visitor(holder, key, value);
+      if (replacement !== undefined) holder[key] = replacement;
+    } else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        if (typeof item === 'string') {
+          // arrays of uri values (e.g. instantiatesUri) can also hold links to entries
+          const replacement = visitor(holder, key, item);
+          if (replacement !== undefined) value[i] = replacement;
+        } else if (typeof item === 'object' && item !== null) visit(item, visitor);
+      }
+    } else if (typeof value === 'object' && value !== null) visit(value, visitor);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * JSON Patch (RFC 6902) applied to a resource, for PATCH with application/json-patch+json
+ * (R4 http.html#patch). A malformed patch document is a 400; a patch that cannot be applied to this
+ * resource (unresolvable path, failed `test`) is a 422, as R4 asks for unprocessable patches.
+ */
+import jsonPatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+import { FhirError } from '../fhir/errors.js';
+import type { Resource } from '../fhir/types.js';
+
+const MALFORMED_PATCH_ERRORS = new Set([
+  'SEQUENCE_NOT_AN_ARRAY',
+  'OPERATION_NOT_AN_OBJECT',
+  'OPERATION_OP_INVALID',
+  'OPERATION_PATH_INVALID',
+  'OPERATION_FROM_REQUIRED',
+  'OPERATION_VALUE_REQUIRED',
+  'OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED',
+]);
+
+interface JsonPatchFailure { name: string; message: string; index?: number }
+
+function isJsonPatchFailure(error: unknown): error is JsonPatchFailure {
+  return error instanceof Error && typeof (error as { name?: unknown }).name === 'string' && /^[A-Z_]+$/.test(error.name);
+}
+
+/** Returns the patched copy; the input resource is left untouched. */
+export function applyJsonPatch(resource: Resource, patch: unknown): Resource {
+  if (!Array.isArray(patch)) {
+    throw new FhirError('invalid-parameter', 'A JSON Patch document must be a JSON array of operations (RFC 6902 section 3)', {
+      issueCode: 'structure',
+    });
+  }
+  const target = structuredClone(resource);
+  let patched: Resource;
+  try {
+    patched = jsonPatch.applyPatch(target, patch as Operation[], true, true).newDocument as Resource;
+  } catch (error) {
+    if (!isJsonPatchFailure(error)) throw error;
+    const where = error.index === undefined ? '' : ` (operation ${error.index})`;
+    const firstLine = error.message.split('\n')[0];
+    if (MALFORMED_PATCH_ERRORS.has(error.name)) {
+      throw new FhirError('invalid-parameter', `Malformed JSON Patch${where}: ${firstLine}`, { issueCode: 'structure' });
+    }
+    throw new FhirError('unprocessable-resource', `JSON Patch could not be applied${where}: ${firstLine}`, {
+      issueCode: 'processing',
+    });
+  }
+  assertIdentityUnchanged(resource, patched);
+  return patched;
+}
+
+/** A patch may change content but never which resource it is (R4 http.html#patch). */
+export function assertIdentityUnchanged(before: Resource, after: unknown): asserts after is Resource {
+  if (typeof after !== 'object' || after === null || Array.isArray(after)) {
+    throw new FhirError('unprocessable-resource', 'The patch did not produce a resource', { issueCode: 'processing' });
+  }
+  const patched = after as Resource;
+  if (patched.resourceType !== before.resourceType) {
+    throw new FhirError('unprocessable-resource', `A patch must not change resourceType (${before.resourceType})`, {
+      issueCode: 'processing',
+      expression: [`${before.resourceType}.resourceType`],
+    });
+  }
+  if (patched.id !== before.id) {
+    throw new FhirError('unprocessable-resource', `A patch must not change the resource id (${before.id})`, {
+      issueCode: 'processing',
+      expression: [`${before.resourceType}.id`],
+    });
+  }
+}
