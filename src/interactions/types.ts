@@ -30,6 +30,8 @@ export interface InteractionRequest {
   resourceType?: string;
   id?: string;
   versionId?: string;
+  /** compartment search GET [base]/Patient/123/Observation: the compartment (resourceType is the searched type) */
+  compartment?: { resourceType: string; id: string };
   /** decoded query parameters; repeated parameters keep every value in order */
   query: Record<string, string[]>;
   /** lower-cased header names */
