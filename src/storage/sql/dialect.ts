@@ -1,0 +1,79 @@
+/**
+ * The small set of differences between SQLite and PostgreSQL that the shared SQL code needs.
+ * Everything else (ON CONFLICT upserts, RETURNING, row values, NULLS LAST) is written once in portable SQL.
+ */
+import type { Resource } from '../../fhir/types.js';
+
+export interface SqlDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** statement text in the engine's placeholder syntax; shared SQL is written with `?` (never inside literals), sessions convert it */
+  prepare(sql: string): string;
+  /** column type of the resource JSON */
+  readonly jsonType: string;
+  /** text columns compare by code point (byte order of UTF-8) on both engines, so sort and prefix ranges agree */
+  readonly textType: string;
+  /** auto-assigned integer surrogate key column definition */
+  readonly surrogateKey: string;
+  readonly bigint: string;
+  readonly real: string;
+  encodeContent(resource: Resource): string;
+  decodeContent(stored: unknown): Resource;
+  /** true when `haystack` contains the bound string `needle` (case-sensitive, no wildcard escaping needed) */
+  contains(haystack: string, needle: string): string;
+  /** row lock for read-modify-write inside a transaction ('' where writes are already serialised) */
+  readonly forUpdate: string;
+  /** the error is a unique-constraint violation (a concurrent or repeated write of the same version) */
+  isUniqueViolation(error: unknown): boolean;
+}
+
+export const sqliteDialect: SqlDialect = {
+  name: 'sqlite',
+  prepare: (sql) => sql,
+  jsonType: 'TEXT',
+  textType: 'TEXT',
+  surrogateKey: 'INTEGER PRIMARY KEY',
+  bigint: 'INTEGER',
+  real: 'REAL',
+  encodeContent: (resource) => JSON.stringify(resource),
+  decodeContent: (stored) => JSON.parse(stored as string) as Resource,
+  contains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
+  forUpdate: '',
+  isUniqueViolation: (error) => (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_UNIQUE'
+    || (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+};
+
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  prepare: numberedPlaceholders,
+  jsonType: 'JSONB',
+  textType: 'TEXT COLLATE "C"',
+  surrogateKey: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+  bigint: 'BIGINT',
+  real: 'DOUBLE PRECISION',
+  encodeContent: (resource) => JSON.stringify(resource),
+  decodeContent: (stored) => resourceTypeFirst(stored as Resource),
+  contains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,
+  forUpdate: ' FOR UPDATE',
+  isUniqueViolation: (error) => (error as { code?: unknown })?.code === '23505',
+};
+
+/** JSONB reorders keys; put resourceType, id and meta back in front so responses read naturally. */
+function resourceTypeFirst(stored: Resource): Resource {
+  const { resourceType, id, meta, ...rest } = stored;
+  const ordered: Resource = { resourceType };
+  if (id !== undefined) ordered.id = id;
+  if (meta !== undefined) ordered.meta = meta;
+  return Object.assign(ordered, rest);
+}
+
+const numbered = new Map<string, string>();
+function numberedPlaceholders(sql: string): string {
+  let converted = numbered.get(sql);
+  if (converted === undefined) {
+    let n = 0;
+    converted = sql.replace(/\?/g, () => `$${++n}`);
+    if (numbered.size > 5000) numbered.clear();
+    numbered.set(sql, converted);
+  }
+  return converted;
+}

@@ -1,0 +1,63 @@
+/** SearchQuery -> SQL: current, non-deleted rows matching every condition, sorted and keyset-paged. */
+import type { SearchQuery } from '../../search/ir.js';
+import type { SearchPage } from '../port.js';
+import { ConditionCompiler } from './conditions.js';
+import type { SqlDialect } from './dialect.js';
+import { fetchPage, Params, type KeyValue, type OrderColumn } from './paging.js';
+import { rowToVersion, VERSION_COLUMNS } from './rows.js';
+import type { SqlSession } from './session.js';
+import { RESOURCE_TABLE, SORT_TABLE } from './tables.js';
+
+function whereClauses(query: SearchQuery, params: Params, dialect: SqlDialect): string[] {
+  const where = ['r.deleted = 0'];
+  if (query.types !== null) where.push(query.types.length ? `r.type IN (${params.list(query.types)})` : '1 = 0');
+  if (query.where.length) where.push(new ConditionCompiler(params, dialect).all(query.where, 'r'));
+  return where;
+}
+
+export async function countMatches(session: SqlSession, dialect: SqlDialect, query: SearchQuery): Promise<number> {
+  const params = new Params();
+  const where = whereClauses(query, params, dialect);
+  const [row] = await session.all(`SELECT COUNT(*) AS n FROM ${RESOURCE_TABLE} r WHERE ${where.join(' AND ')}`, params.values);
+  return Number(row!.n);
+}
+
+export async function runSearch(session: SqlSession, dialect: SqlDialect, query: SearchQuery): Promise<SearchPage> {
+  const total = query.total !== 'none' || query.count === 0 ? await countMatches(session, dialect, query) : undefined;
+  if (query.count === 0) return { items: [], total };
+
+  const params = new Params();
+  const joins: string[] = [];
+  const columns: OrderColumn[] = [];
+  const selected: string[] = [];
+  query.sort.forEach((key, n) => {
+    if (key.param === '_id') {
+      columns.push({ expr: 'r.id', descending: key.descending, nullable: false, read: (row) => row.id as string });
+    } else if (key.param === '_lastUpdated') {
+      columns.push({ expr: 'r.last_updated', descending: key.descending, nullable: false, read: (row) => Number(row.last_updated) });
+    } else {
+      const sortRow = `sk${n}`;
+      const valueColumn = key.descending ? 'desc_value' : 'asc_value';
+      joins.push(`LEFT JOIN ${SORT_TABLE} ${sortRow} ON ${sortRow}.rkey = r.rkey AND ${sortRow}.param = ${params.bind(key.param)}`);
+      selected.push(`${sortRow}.${valueColumn} AS sort${n}`);
+      columns.push({ expr: `${sortRow}.${valueColumn}`, descending: key.descending, nullable: true, read: (row) => (row[`sort${n}`] ?? null) as KeyValue });
+    }
+  });
+  columns.push({ expr: 'r.rkey', descending: false, nullable: false, read: (row) => Number(row.rkey) });
+
+  const versionColumns = VERSION_COLUMNS.split(', ').map((column) => `r.${column}`);
+  const page = await fetchPage(session, dialect, {
+    select: `SELECT ${['r.rkey', ...versionColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r ${joins.join(' ')}`,
+    where: whereClauses(query, params, dialect),
+    params,
+    columns,
+    count: query.count,
+    shape: 'search:' + query.sort.map((key) => (key.descending ? '-' : '') + key.param).join(','),
+    cursor: query.cursor,
+  });
+  const result: SearchPage = { items: page.rows.map((row) => rowToVersion(dialect, row)) };
+  if (total !== undefined) result.total = total;
+  if (page.nextCursor) result.nextCursor = page.nextCursor;
+  if (page.previousCursor) result.previousCursor = page.previousCursor;
+  return result;
+}

@@ -1,0 +1,20 @@
+/** Where statements run: a connection (SQLite) or a pooled client (PostgreSQL), inside or outside a transaction. */
+export type Row = Record<string, unknown>;
+
+export interface SqlSession {
+  /** a statement that returns rows; SQL uses `?` placeholders, converted by the session for its engine */
+  all(sql: string, params: unknown[]): Promise<Row[]>;
+  /** a statement that returns nothing */
+  run(sql: string, params: unknown[]): Promise<void>;
+}
+
+/**
+ * An engine as the shared store sees it: a session for plain reads (last committed state) and a way to run
+ * work in one transaction. `mode` 'single-write' is one version write; 'caller' is withTransaction, where the
+ * caller may search then write (PostgreSQL runs it SERIALIZABLE).
+ */
+export interface SqlEngine {
+  readonly reader: SqlSession;
+  transaction<T>(mode: 'single-write' | 'caller', fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

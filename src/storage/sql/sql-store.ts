@@ -1,0 +1,128 @@
+/**
+ * FhirStore over any SqlEngine. Outside a transaction, reads use the engine's reader (last committed state)
+ * and each write is its own transaction; inside withTransaction the store is bound to the transaction's session.
+ */
+import type { SearchQuery } from '../../search/ir.js';
+import type { FhirStore, HistoryQuery, Page, SearchPage, StoredVersion, VersionWrite } from '../port.js';
+import type { SqlDialect } from './dialect.js';
+import { readHistory } from './history.js';
+import { Params } from './paging.js';
+import { rowToVersion, VERSION_COLUMNS } from './rows.js';
+import { runSearch } from './search.js';
+import type { SqlEngine, SqlSession } from './session.js';
+import { INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
+import { writeVersion } from './writes.js';
+
+/** bound values per IN list, far below both engines' limits */
+const REFS_PER_QUERY = 500;
+
+export class SqlStore implements FhirStore {
+  constructor(
+    readonly engine: 'sqlite' | 'postgres',
+    protected readonly sql: SqlEngine,
+    protected readonly dialect: SqlDialect,
+    private readonly initialise: () => Promise<void>,
+    /** set on the store handed to a withTransaction callback */
+    private readonly txSession?: SqlSession,
+  ) {}
+
+  init(): Promise<void> {
+    return this.initialise();
+  }
+
+  close(): Promise<void> {
+    return this.sql.close();
+  }
+
+  private get session(): SqlSession {
+    return this.txSession ?? this.sql.reader;
+  }
+
+  async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const rows = await this.session.all(
+      `SELECT ${VERSION_COLUMNS} FROM ${RESOURCE_TABLE} WHERE type = ? AND id = ?`,
+      [resourceType, id],
+    );
+    return rows[0] && rowToVersion(this.dialect, rows[0]);
+  }
+
+  async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const rows = await this.session.all(
+      `SELECT ${VERSION_COLUMNS} FROM fhir_history WHERE type = ? AND id = ? AND version = ?`,
+      [resourceType, id, versionId],
+    );
+    return rows[0] && rowToVersion(this.dialect, rows[0]);
+  }
+
+  write(version: VersionWrite): Promise<void> {
+    if (this.txSession) return writeVersion(this.txSession, this.dialect, version);
+    return this.sql.transaction('single-write', (session) => writeVersion(session, this.dialect, version));
+  }
+
+  history(query: HistoryQuery & { total?: boolean }): Promise<Page<StoredVersion>> {
+    return readHistory(this.session, this.dialect, query);
+  }
+
+  search(query: SearchQuery): Promise<SearchPage> {
+    return runSearch(this.session, this.dialect, query);
+  }
+
+  withTransaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
+    if (this.txSession) return fn(this);
+    return this.sql.transaction('caller', (session) =>
+      fn(new SqlStore(this.engine, this.sql, this.dialect, this.initialise, session)));
+  }
+
+  async findReferencing(
+    sourceTypes: string[] | null,
+    params: string[] | null,
+    targets: { resourceType: string; id: string }[],
+    limit: number,
+  ): Promise<StoredVersion[]> {
+    if (targets.length === 0 || limit <= 0 || sourceTypes?.length === 0 || params?.length === 0) return [];
+    const found: StoredVersion[] = [];
+    for (let start = 0; start < targets.length && found.length < limit; start += REFS_PER_QUERY) {
+      const bound = new Params();
+      const chunk = targets.slice(start, start + REFS_PER_QUERY);
+      const targetMatch = chunk.map((target) => `(ref.target_type = ${bound.bind(target.resourceType)} AND ref.target_id = ${bound.bind(target.id)})`);
+      let sql = `SELECT ${VERSION_COLUMNS.split(', ').map((column) => `r.${column}`).join(', ')} FROM ${RESOURCE_TABLE} r`
+        + ` WHERE r.deleted = 0 AND r.rkey IN (SELECT ref.rkey FROM ${INDEX_TABLES.reference.table} ref WHERE (${targetMatch.join(' OR ')})`;
+      if (params) sql += ` AND ref.param IN (${bound.list(params)})`;
+      sql += ')';
+      if (sourceTypes) sql += ` AND r.type IN (${bound.list(sourceTypes)})`;
+      sql += ` ORDER BY r.rkey LIMIT ${bound.bind(limit - found.length)}`;
+      const rows = await this.session.all(sql, bound.values);
+      found.push(...rows.map((row) => rowToVersion(this.dialect, row)));
+    }
+    return found;
+  }
+
+  /** current, non-deleted versions of the references that exist, in the order asked */
+  async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
+    const byKey = new Map<string, StoredVersion>();
+    for (let start = 0; start < refs.length; start += REFS_PER_QUERY) {
+      const bound = new Params();
+      const chunk = refs.slice(start, start + REFS_PER_QUERY);
+      const match = chunk.map((ref) => `(type = ${bound.bind(ref.resourceType)} AND id = ${bound.bind(ref.id)})`);
+      const rows = await this.session.all(
+        `SELECT ${VERSION_COLUMNS} FROM ${RESOURCE_TABLE} WHERE deleted = 0 AND (${match.join(' OR ')})`,
+        bound.values,
+      );
+      for (const row of rows) {
+        const version = rowToVersion(this.dialect, row);
+        byKey.set(`${version.resourceType}/${version.id}`, version);
+      }
+    }
+    const seen = new Set<string>();
+    const ordered: StoredVersion[] = [];
+    for (const ref of refs) {
+      const key = `${ref.resourceType}/${ref.id}`;
+      const version = byKey.get(key);
+      if (version && !seen.has(key)) {
+        seen.add(key);
+        ordered.push(version);
+      }
+    }
+    return ordered;
+  }
+}

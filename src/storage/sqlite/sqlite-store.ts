@@ -1,0 +1,109 @@
+/**
+ * The embedded engine: one SQLite file in WAL mode. Writes and transactions go through the writer connection,
+ * one at a time (AsyncMutex, held across the awaits of a withTransaction callback); plain reads use a second,
+ * read-only connection that sees the last committed state, never another request's open transaction.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { FhirStore } from '../port.js';
+import { sqliteDialect } from '../sql/dialect.js';
+import { SCHEMA_VERSION, schemaStatements } from '../sql/schema.js';
+import type { Row, SqlEngine, SqlSession } from '../sql/session.js';
+import { SqlStore } from '../sql/sql-store.js';
+import { AsyncMutex } from './async-mutex.js';
+
+type Connection = Database.Database;
+
+/** better-sqlite3 is synchronous; statements are prepared once per connection and reused */
+function connectionSession(connection: Connection): SqlSession {
+  const statements = new Map<string, Database.Statement>();
+  const statement = (sql: string) => {
+    let prepared = statements.get(sql);
+    if (prepared === undefined) {
+      prepared = connection.prepare(sql);
+      if (statements.size > 2000) statements.clear();
+      statements.set(sql, prepared);
+    }
+    return prepared;
+  };
+  return {
+    all: async (sql, params) => statement(sql).all(...params) as Row[],
+    run: async (sql, params) => { statement(sql).run(...params); },
+  };
+}
+
+class SqliteEngine implements SqlEngine {
+  private readonly mutex = new AsyncMutex();
+  private readonly writerSession: SqlSession;
+  private readerConnection?: Connection;
+  private readerSession?: SqlSession;
+  private readonly begin: Database.Statement;
+  private readonly commit: Database.Statement;
+  private readonly rollback: Database.Statement;
+
+  constructor(private readonly file: string, private readonly writer: Connection) {
+    this.writerSession = connectionSession(writer);
+    this.begin = writer.prepare('BEGIN IMMEDIATE');
+    this.commit = writer.prepare('COMMIT');
+    this.rollback = writer.prepare('ROLLBACK');
+  }
+
+  get reader(): SqlSession {
+    if (!this.readerSession) throw new Error('SQLite store used before init()');
+    return this.readerSession;
+  }
+
+  init(): void {
+    this.writer.transaction(() => {
+      for (const statement of schemaStatements(sqliteDialect)) this.writer.exec(statement);
+      const row = this.writer.prepare('SELECT version FROM fhir_schema_version').get() as { version: number } | undefined;
+      if (!row) this.writer.prepare('INSERT INTO fhir_schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
+      else if (row.version > SCHEMA_VERSION) {
+        throw new Error(`${this.file} has schema version ${row.version}; this server knows up to ${SCHEMA_VERSION}`);
+      }
+    })();
+    if (!this.readerConnection) {
+      this.readerConnection = new Database(this.file, { readonly: true, fileMustExist: true });
+      this.readerConnection.pragma('busy_timeout = 5000');
+      this.readerSession = connectionSession(this.readerConnection);
+    }
+  }
+
+  async transaction<T>(_mode: 'single-write' | 'caller', fn: (session: SqlSession) => Promise<T>): Promise<T> {
+    const release = await this.mutex.lock();
+    try {
+      this.begin.run();
+      try {
+        const result = await fn(this.writerSession);
+        this.commit.run();
+        return result;
+      } catch (error) {
+        if (this.writer.inTransaction) this.rollback.run();
+        throw error;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    const release = await this.mutex.lock();
+    try {
+      this.readerConnection?.close();
+      if (this.writer.open) this.writer.close();
+    } finally {
+      release();
+    }
+  }
+}
+
+export async function createSqliteStore(file: string): Promise<FhirStore> {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const writer = new Database(file);
+  writer.pragma('journal_mode = WAL');
+  writer.pragma('synchronous = NORMAL');
+  writer.pragma('busy_timeout = 5000');
+  const engine = new SqliteEngine(file, writer);
+  return new SqlStore('sqlite', engine, sqliteDialect, async () => engine.init());
+}
