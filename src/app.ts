@@ -1,0 +1,43 @@
+/**
+ * buildApp(ctx): the Fastify instance serving the FHIR endpoint under config.basePath. It never listens
+ * (main.ts does; tests use app.inject). One log line per request, written when the response is done.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { loadCapabilityTemplate } from './interactions/capability-template.js';
+import type { ServerContext } from './interactions/types.js';
+import { registerBodyParsers } from './http/body-parsers.js';
+import { sendError, sendRouteNotFound } from './http/error-mapper.js';
+import { restRoutePatterns } from './http/route-table.js';
+import { registerRestRoutes } from './http/routes.js';
+
+export interface BuildAppOptions {
+  /** false for silence, pino options, or a ready logger instance */
+  logger?: boolean | Exclude<FastifyServerOptions['logger'], undefined> | FastifyBaseLogger;
+}
+
+function isLoggerInstance(logger: BuildAppOptions['logger']): logger is FastifyBaseLogger {
+  return typeof logger === 'object' && logger !== null && typeof (logger as FastifyBaseLogger).info === 'function' && typeof (logger as FastifyBaseLogger).child === 'function';
+}
+
+export function buildApp(ctx: ServerContext, options: BuildAppOptions = {}): FastifyInstance {
+  const logger = options.logger ?? false;
+  const app = Fastify({
+    ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger: logger as FastifyServerOptions['logger'] }),
+    bodyLimit: ctx.config.bodyLimit,
+    disableRequestLogging: true,
+    exposeHeadRoutes: false,
+  }) as unknown as FastifyInstance;
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+  });
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => sendRouteNotFound(request, reply));
+
+  const template = loadCapabilityTemplate();
+  app.register(async (scope) => {
+    registerBodyParsers(scope);
+    registerRestRoutes(scope, ctx, template, restRoutePatterns(template));
+  }, { prefix: ctx.config.basePath });
+  return app;
+}

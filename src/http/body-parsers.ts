@@ -1,0 +1,45 @@
+/**
+ * Request body parsers. Only JSON media types (FHIR, plain, JSON Patch) and form bodies (POST _search)
+ * are accepted; Fastify answers anything else with FST_ERR_CTP_INVALID_MEDIA_TYPE, mapped to 415.
+ */
+import type { FastifyInstance } from 'fastify';
+import { FhirError } from '../fhir/errors.js';
+
+export const JSON_BODY_TYPES = ['application/fhir+json', 'application/json+fhir', 'application/json', 'application/json-patch+json'];
+export const FORM_BODY_TYPE = 'application/x-www-form-urlencoded';
+
+/** A form body keeps repeated parameters in order, like the query string. */
+export type FormBody = { kind: 'form'; params: Record<string, string[]> };
+
+export function isFormBody(body: unknown): body is FormBody {
+  return typeof body === 'object' && body !== null && (body as FormBody).kind === 'form' && 'params' in body;
+}
+
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new FhirError('invalid-json', `The body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function parseForm(text: string): Record<string, string[]> {
+  const params: Record<string, string[]> = {};
+  for (const [name, value] of new URLSearchParams(text)) (params[name] ??= []).push(value);
+  return params;
+}
+
+export function registerBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(JSON_BODY_TYPES, { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  app.addContentTypeParser(FORM_BODY_TYPE, { parseAs: 'string' }, (_request, body, done) => {
+    done(null, { kind: 'form', params: parseForm(body as string) } satisfies FormBody);
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * Writing responses: resources are serialised with plain JSON.stringify (no Fastify response schemas,
+ * which would drop extensions), in the negotiated JSON media type, indented when `_pretty=true`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Resource } from '../fhir/types.js';
+import type { InteractionResult } from '../interactions/types.js';
+import { FHIR_JSON, negotiateResponseType } from './negotiation.js';
+
+function queryValue(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.query as Record<string, string | string[] | undefined> | undefined)?.[name];
+  return Array.isArray(value) ? value[value.length - 1] : value;
+}
+
+function responseType(request: FastifyRequest): string {
+  try {
+    return negotiateResponseType(queryValue(request, '_format'), request.headers.accept);
+  } catch {
+    // the 406 itself (and any error found before negotiation) is still answered in FHIR JSON
+    return FHIR_JSON;
+  }
+}
+
+export function writeResource(request: FastifyRequest, reply: FastifyReply, status: number, body: Resource | undefined): FastifyReply {
+  reply.code(status);
+  if (body === undefined || status === 204 || status === 304) return reply.send();
+  const pretty = queryValue(request, '_pretty') === 'true';
+  reply.header('content-type', `${responseType(request)}; charset=utf-8`);
+  return reply.send(pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body));
+}
+
+export function writeResult(request: FastifyRequest, reply: FastifyReply, result: InteractionResult): FastifyReply {
+  for (const [name, value] of Object.entries(result.headers)) reply.header(name, value);
+  return writeResource(request, reply, result.status, result.body);
+}

@@ -1,0 +1,57 @@
+/**
+ * Conditional interactions (R4 http.html#ccreate, #cond-update, #cdelete): `Type?query` -> the ids of
+ * matching current resources. Always strict: an unknown parameter must not widen the match to everything.
+ */
+import { FhirError } from '../fhir/errors.js';
+import { parseSearch } from '../search/parse.js';
+import type { FhirStore, StoredVersion } from '../storage/port.js';
+import type { InteractionRequest, ServerContext } from './types.js';
+
+/** Parameters that change the shape of results, not which resources match. */
+const RESULT_PARAMETERS = new Set(['_format', '_pretty', '_summary', '_elements', '_count', '_sort', '_total', '_include', '_revinclude', '_cursor']);
+
+/** "identifier=a|b&name=x" or "Patient?identifier=a|b" -> decoded parameters. */
+export function criteriaFromString(criteria: string): Record<string, string[]> {
+  const questionMark = criteria.indexOf('?');
+  const queryPart = questionMark >= 0 ? criteria.slice(questionMark + 1) : criteria;
+  const params: Record<string, string[]> = {};
+  for (const [name, value] of new URLSearchParams(queryPart)) (params[name] ??= []).push(value);
+  return params;
+}
+
+export function matchCriteria(query: Record<string, string[]>): Record<string, string[]> {
+  const criteria: Record<string, string[]> = {};
+  for (const [name, values] of Object.entries(query)) if (!RESULT_PARAMETERS.has(name)) criteria[name] = values;
+  return criteria;
+}
+
+/**
+ * Current resources of `resourceType` matching the criteria, at most `limit` (2 is enough to tell
+ * none / one / many apart).
+ */
+export async function findConditionalMatches(
+  ctx: ServerContext,
+  req: Pick<InteractionRequest, 'accessConditions'>,
+  resourceType: string,
+  query: Record<string, string[]>,
+  options: { limit?: number; store?: FhirStore } = {},
+): Promise<StoredVersion[]> {
+  const criteria = matchCriteria(query);
+  if (Object.keys(criteria).length === 0) {
+    throw new FhirError('invalid-parameter', `A conditional ${resourceType} interaction needs search criteria; none were given`);
+  }
+  const limit = options.limit ?? 2;
+  const parsed = await parseSearch(resourceType, criteria, ctx.searchParameters, {
+    lenient: false, defaultCount: limit, maxCount: Math.max(limit, ctx.config.maxCount), defs: ctx.definitions,
+  });
+  const store = options.store ?? ctx.store;
+  const page = await store.search({
+    ...parsed.query,
+    where: [...parsed.query.where, ...(req.accessConditions ?? [])],
+    count: limit,
+    sort: [],
+    cursor: undefined,
+    total: 'none',
+  });
+  return page.items;
+}

@@ -1,0 +1,49 @@
+/** read (R4 http.html#read) with conditional read If-None-Match / If-Modified-Since (http.html#cread). */
+import { FhirError, notFound } from '../fhir/errors.js';
+import type { FhirStore, StoredVersion } from '../storage/port.js';
+import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
+import { assertValidId, versionHeaders } from './write-version.js';
+
+/** Access rules (SMART) as search conditions: a resource outside them reads as unknown. */
+export async function assertReadable(store: FhirStore, req: InteractionRequest, version: StoredVersion): Promise<void> {
+  if (!req.accessConditions || req.accessConditions.length === 0) return;
+  const page = await store.search({
+    types: [version.resourceType],
+    where: [{ kind: 'id', ids: [version.id] }, ...req.accessConditions],
+    sort: [], count: 1, total: 'none',
+  });
+  if (page.items.length === 0) throw notFound(version.resourceType, version.id);
+}
+
+function etagMatches(header: string, versionId: number): boolean {
+  return header.split(',').some((tag) => {
+    const value = tag.trim();
+    return value === '*' || value.replace(/^W\//, '').replace(/"/g, '') === String(versionId);
+  });
+}
+
+function notModifiedSince(header: string, lastUpdated: string): boolean {
+  const since = Date.parse(header);
+  if (Number.isNaN(since)) return false;
+  // HTTP dates have second precision
+  return Math.floor(Date.parse(lastUpdated) / 1000) * 1000 <= since;
+}
+
+export async function read(ctx: ServerContext, req: InteractionRequest): Promise<InteractionResult> {
+  const resourceType = req.resourceType!;
+  const id = req.id!;
+  assertValidId(id);
+  const current = await ctx.store.read(resourceType, id);
+  if (!current) throw notFound(resourceType, id);
+  if (current.deleted) {
+    throw new FhirError('gone', `${resourceType}/${id} was deleted (version ${current.versionId})`, { headers: versionHeaders(current) });
+  }
+  await assertReadable(ctx.store, req, current);
+  const headers = versionHeaders(current);
+  const ifNoneMatch = req.headers['if-none-match'];
+  const ifModifiedSince = req.headers['if-modified-since'];
+  if (ifNoneMatch !== undefined ? etagMatches(ifNoneMatch, current.versionId) : ifModifiedSince !== undefined && notModifiedSince(ifModifiedSince, current.lastUpdated)) {
+    return { status: 304, headers };
+  }
+  return { status: 200, headers, body: current.resource };
+}

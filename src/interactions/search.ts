@@ -1,0 +1,87 @@
+/**
+ * search at type and system level (R4 http.html#search, search.html), GET or POST _search (the form body
+ * is already merged into req.query by http/). Compartment search reuses runSearch with extra conditions.
+ */
+import { toOperationOutcome } from '../fhir/operation-outcome.js';
+import type { Issue } from '../fhir/errors.js';
+import type { BundleEntry, Resource } from '../fhir/types.js';
+import { parseSearch } from '../search/parse.js';
+import type { Condition } from '../search/ir.js';
+import { outcomeEntry, searchEntry, searchsetBundle } from '../response/bundle.js';
+import { resolveIncludes, type IncludeRequest } from '../response/includes.js';
+import { decodeCursor, pagingLinks, type QueryPairs } from '../response/paging.js';
+import { selectElements, summarize, type SummaryMode } from '../response/summary.js';
+import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
+
+/** Parameters about the HTTP exchange, not the search (http/ reads them). */
+const TRANSPORT_PARAMETERS = new Set(['_format', '_pretty', '_cursor']);
+
+export interface SearchScope {
+  /** null for a system-level search */
+  resourceType: string | null;
+  /** endpoint the paging links point at, relative to the base, e.g. "Patient/1/Observation" */
+  path: string;
+  /** conditions the scope adds (compartment membership) */
+  conditions: Condition[];
+}
+
+function searchParameters(query: Record<string, string[]>): Record<string, string[]> {
+  const params: Record<string, string[]> = {};
+  for (const [name, values] of Object.entries(query)) if (!TRANSPORT_PARAMETERS.has(name)) params[name] = values;
+  return params;
+}
+
+function ignoredOutcomeIssues(ignored: { name: string; reason?: string }[]): Issue[] {
+  return ignored.map((parameter) => ({
+    severity: 'warning',
+    code: 'not-supported',
+    diagnostics: `Parameter "${parameter.name}" was ignored${parameter.reason ? `: ${parameter.reason}` : ''} (Prefer: handling=lenient)`,
+    expression: [parameter.name],
+    errorCode: 'unknown-search-parameter',
+  }));
+}
+
+export async function runSearch(ctx: ServerContext, req: InteractionRequest, scope: SearchScope): Promise<InteractionResult> {
+  const parsed = await parseSearch(scope.resourceType, searchParameters(req.query), ctx.searchParameters, {
+    lenient: req.prefer.handling === 'lenient',
+    defaultCount: ctx.config.defaultCount,
+    maxCount: ctx.config.maxCount,
+    defs: ctx.definitions,
+  });
+  const summary = parsed.summary as SummaryMode | undefined;
+  const countOnly = summary === 'count';
+  const cursor = decodeCursor(req.query._cursor);
+  const page = await ctx.store.search({
+    ...parsed.query,
+    where: [...parsed.query.where, ...scope.conditions, ...(req.accessConditions ?? [])],
+    count: countOnly ? 0 : parsed.query.count,
+    total: countOnly ? 'accurate' : parsed.query.total,
+    cursor,
+  });
+  const matches = page.items.flatMap((version) => (version.resource ? [version.resource] : []));
+  const issues: Issue[] = ignoredOutcomeIssues(parsed.ignored);
+  const entries: BundleEntry[] = [];
+  const present = (resource: Resource) => summarize(ctx.definitions, resource, summary);
+  for (const resource of matches) entries.push(searchEntry(req.baseUrl, selectElements(ctx.definitions, present(resource), parsed.elements), 'match'));
+  if (!countOnly && (parsed.includes.length > 0 || parsed.revIncludes.length > 0)) {
+    const included = await resolveIncludes(ctx.store, ctx.searchParameters, matches,
+      parsed.includes as IncludeRequest[], parsed.revIncludes as IncludeRequest[], ctx.config.maxIncludes);
+    for (const resource of included.resources) entries.push(searchEntry(req.baseUrl, present(resource), 'include'));
+    if (included.truncated) {
+      issues.push({
+        severity: 'warning', code: 'too-costly', errorCode: 'too-costly',
+        diagnostics: `_include/_revinclude stopped at the server limit of ${ctx.config.maxIncludes} included resources on this page; more resources match. Use a smaller _count to get them all.`,
+      });
+    }
+  }
+  if (issues.length > 0) entries.push(outcomeEntry(toOperationOutcome(issues)));
+  const endpoint = scope.path ? `${req.baseUrl}/${scope.path}` : req.baseUrl;
+  const links = pagingLinks(endpoint, parsed.selfParams as QueryPairs, page, cursor);
+  const bundle = searchsetBundle({ total: page.total, links, entries, now: ctx.now() });
+  return { status: 200, headers: {}, body: bundle as unknown as Resource };
+}
+
+export async function search(ctx: ServerContext, req: InteractionRequest): Promise<InteractionResult> {
+  const resourceType = req.resourceType ?? null;
+  return runSearch(ctx, req, { resourceType, path: resourceType ?? '', conditions: [] });
+}

@@ -1,0 +1,77 @@
+/**
+ * update (R4 http.html#update), update-as-create with a client id, versioned update with If-Match
+ * (http.html#concurrency) and conditional update `PUT Type?query` (http.html#cond-update).
+ */
+import { FhirError } from '../fhir/errors.js';
+import { newId } from '../fhir/ids.js';
+import type { Resource } from '../fhir/types.js';
+import type { FhirStore, StoredVersion } from '../storage/port.js';
+import { findConditionalMatches } from './conditional.js';
+import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
+import { assertValidId, resourceBody, writeResourceVersion, writeResponse } from './write-version.js';
+
+/** `W/"3"`, `"3"` or `3` -> 3; undefined when the header is absent. */
+export function parseETagVersion(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(header);
+  if (!match) throw new FhirError('precondition-failed', `If-Match "${header}" is not a version ETag like W/"3"`);
+  return Number(match[1]);
+}
+
+function checkIfMatch(header: string | undefined, current: StoredVersion | undefined, reference: string): void {
+  const expected = parseETagVersion(header);
+  if (expected === undefined) return;
+  if (!current || current.deleted) {
+    throw new FhirError('precondition-failed', `If-Match W/"${expected}" given but ${reference} has no current version`);
+  }
+  if (current.versionId !== expected) {
+    throw new FhirError('precondition-failed', `If-Match W/"${expected}" does not match the current version W/"${current.versionId}" of ${reference}`);
+  }
+}
+
+async function writeUpdate(ctx: ServerContext, store: FhirStore, req: InteractionRequest, resource: Resource, id: string): Promise<InteractionResult> {
+  const reference = `${resource.resourceType}/${id}`;
+  const current = await store.read(resource.resourceType, id);
+  checkIfMatch(req.headers['if-match'], current, reference);
+  const exists = current !== undefined && !current.deleted;
+  const version = await writeResourceVersion(ctx, store, { resource, id, method: 'PUT', previous: current });
+  return exists
+    ? writeResponse(req, version, 200, `Updated ${reference} to version ${version.versionId}`)
+    : writeResponse(req, version, 201, `Created ${reference} version ${version.versionId}`);
+}
+
+async function conditionalUpdate(ctx: ServerContext, req: InteractionRequest, resource: Resource): Promise<InteractionResult> {
+  return ctx.store.withTransaction(async (store) => {
+    const matches = await findConditionalMatches(ctx, req, resource.resourceType, req.query, { store });
+    if (matches.length > 1) {
+      throw new FhirError('multiple-matches', `The conditional update criteria match more than one ${resource.resourceType}; nothing was changed`);
+    }
+    if (matches.length === 1) {
+      const matchId = matches[0].id;
+      if (resource.id !== undefined && resource.id !== matchId) {
+        throw new FhirError('id-mismatch', `The body id "${resource.id}" differs from the matching resource ${resource.resourceType}/${matchId}`, { expression: [`${resource.resourceType}.id`] });
+      }
+      return writeUpdate(ctx, store, req, resource, matchId);
+    }
+    if (resource.id !== undefined) {
+      assertValidId(resource.id);
+      return writeUpdate(ctx, store, req, resource, resource.id);
+    }
+    return writeUpdate(ctx, store, req, resource, newId());
+  });
+}
+
+export async function update(ctx: ServerContext, req: InteractionRequest): Promise<InteractionResult> {
+  const resourceType = req.resourceType!;
+  const resource = resourceBody(req, resourceType);
+  if (req.id === undefined) return conditionalUpdate(ctx, req, resource);
+  assertValidId(req.id);
+  if (resource.id === undefined) {
+    throw new FhirError('missing-id', `The ${resourceType} in the body has no id; an update must carry the id "${req.id}" of the URL`, { expression: [`${resourceType}.id`] });
+  }
+  if (resource.id !== req.id) {
+    throw new FhirError('id-mismatch', `The body id "${resource.id}" does not match the URL id "${req.id}"`, { expression: [`${resourceType}.id`] });
+  }
+  const id = req.id;
+  return ctx.store.withTransaction((store) => writeUpdate(ctx, store, req, resource, id));
+}

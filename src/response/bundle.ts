@@ -1,0 +1,61 @@
+/** Bundle builders: searchset (R4 search.html#bundle) and history (R4 http.html#history). */
+import type { Bundle, BundleEntry, OperationOutcome, R4, Resource } from '../fhir/types.js';
+import type { StoredVersion } from '../storage/port.js';
+
+export function fullUrl(baseUrl: string, resource: { resourceType: string; id?: string }): string {
+  return `${baseUrl}/${resource.resourceType}/${resource.id}`;
+}
+
+export function searchEntry(baseUrl: string, resource: Resource, mode: 'match' | 'include'): BundleEntry {
+  return { fullUrl: fullUrl(baseUrl, resource), resource: resource as unknown as R4.FhirResource, search: { mode } };
+}
+
+export function outcomeEntry(outcome: OperationOutcome): BundleEntry {
+  return { resource: outcome, search: { mode: 'outcome' } };
+}
+
+export function searchsetBundle(parts: { total?: number; links: R4.BundleLink[]; entries: BundleEntry[]; now: Date }): Bundle {
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', meta: { lastUpdated: parts.now.toISOString() } };
+  if (parts.total !== undefined) bundle.total = parts.total;
+  bundle.link = parts.links;
+  if (parts.entries.length > 0) bundle.entry = parts.entries;
+  return bundle;
+}
+
+function historyRequest(version: StoredVersion): R4.BundleEntryRequest {
+  const instanceUrl = `${version.resourceType}/${version.id}`;
+  switch (version.method) {
+    case 'POST':
+      return { method: 'POST', url: version.resourceType };
+    case 'DELETE':
+      return { method: 'DELETE', url: instanceUrl };
+    default:
+      return { method: version.method, url: instanceUrl };
+  }
+}
+
+function historyStatus(version: StoredVersion): string {
+  if (version.deleted) return '204 No Content';
+  return version.versionId === 1 || version.method === 'POST' ? '201 Created' : '200 OK';
+}
+
+export function historyEntry(baseUrl: string, version: StoredVersion): BundleEntry {
+  const entry: BundleEntry = { fullUrl: fullUrl(baseUrl, version) };
+  if (version.resource) entry.resource = version.resource as unknown as R4.FhirResource;
+  entry.request = historyRequest(version);
+  entry.response = {
+    status: historyStatus(version),
+    etag: `W/"${version.versionId}"`,
+    lastModified: version.lastUpdated,
+  };
+  if (!version.deleted) entry.response.location = `${baseUrl}/${version.resourceType}/${version.id}/_history/${version.versionId}`;
+  return entry;
+}
+
+export function historyBundle(parts: { total?: number; links: R4.BundleLink[]; versions: StoredVersion[]; baseUrl: string; now: Date }): Bundle {
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'history', meta: { lastUpdated: parts.now.toISOString() } };
+  if (parts.total !== undefined) bundle.total = parts.total;
+  bundle.link = parts.links;
+  if (parts.versions.length > 0) bundle.entry = parts.versions.map((version) => historyEntry(parts.baseUrl, version));
+  return bundle;
+}
