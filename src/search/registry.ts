@@ -1,8 +1,13 @@
 /**
- * Search parameters per resource type, FHIRPath compiled once. OWNER: search helper.
+ * Search parameters per resource type, FHIRPath compiled once. Holds the pristine R4 SearchParameters
+ * and custom SearchParameter resources (addCustom/removeCustom take effect at once, no restart).
  */
 import type { IndexEntries } from './index-entries.js';
-import type { Resource } from '../fhir/types.js';
+import type { R4, Resource } from '../fhir/types.js';
+import type { Definitions } from '../fhir/definitions.js';
+import { partsForBase, splitTopLevelUnion } from './expression.js';
+import { compilePath, type PathEvaluator } from './path.js';
+import { extractEntries, type CompiledParam } from './extract.js';
 
 export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
 
@@ -24,4 +29,125 @@ export interface SearchParameterRegistry {
   get(resourceType: string, code: string): SearchParamDef | undefined;
   /** index entries for every parameter of the resource's type */
   extract(resource: Resource): IndexEntries;
+  /** a parameter by its canonical url (composite components name theirs this way) */
+  byUrl(url: string): SearchParamDef | undefined;
+  /** register (or replace) a custom SearchParameter resource; takes effect immediately */
+  addCustom(sp: R4.SearchParameter): void;
+  /** retire a custom SearchParameter by url; a pristine parameter it replaced comes back */
+  removeCustom(url: string): void;
+}
+
+export interface RegistryOptions {
+  /** base URLs of this server: absolute references under them are indexed as local */
+  baseUrls?: string[];
+}
+
+/** Parameters without an expression (_text, _content, _query, ...) cannot be indexed: the parser handles them */
+const NON_DOMAIN_RESOURCES = new Set(['Bundle', 'Binary', 'Parameters']);
+
+export function toDef(sp: R4.SearchParameter): SearchParamDef {
+  return {
+    code: sp.code,
+    url: sp.url,
+    type: sp.type as SearchParamType,
+    base: [...(sp.base ?? [])],
+    expression: sp.expression,
+    targets: [...(sp.target ?? [])],
+    components: sp.component?.map((c) => ({ definition: c.definition, expression: c.expression })),
+  };
+}
+
+export function createSearchParameterRegistry(defs: Definitions, options: RegistryOptions = {}): SearchParameterRegistry {
+  const baseUrls = options.baseUrls ?? [];
+  const allTypes = [...defs.resourceTypes];
+  const compiled = new Map<string, Map<string, CompiledParam>>();
+  const defViews = new Map<string, Map<string, SearchParamDef>>();
+  const byUrl = new Map<string, SearchParamDef>();
+  const pristine = new Map<string, R4.SearchParameter>();
+  const custom = new Map<string, R4.SearchParameter>();
+
+  const typesOf = (base: string): string[] =>
+    base === 'Resource' ? allTypes : base === 'DomainResource' ? allTypes.filter((t) => !NON_DOMAIN_RESOURCES.has(t)) : [base];
+
+  function compileFor(def: SearchParamDef, resourceType: string): CompiledParam | undefined {
+    if (!def.expression) return undefined;
+    const parts = partsForBase(def.expression, resourceType);
+    if (parts.length === 0) return undefined;
+    const evaluators = parts.map((part) => compilePath(part, resourceType));
+    if (def.type !== 'composite') return { def, evaluators };
+    const components = (def.components ?? []).map((component) => {
+      const componentDef = byUrl.get(component.definition);
+      if (!componentDef) return undefined;
+      const componentEvaluators: PathEvaluator[] = splitTopLevelUnion(component.expression).map((part) => compilePath(part, ''));
+      return { def: componentDef, evaluators: componentEvaluators };
+    });
+    if (components.some((c) => c === undefined)) return undefined;
+    return { def, evaluators, components: components as NonNullable<(typeof components)[number]>[] };
+  }
+
+  function install(sp: R4.SearchParameter): void {
+    const def = toDef(sp);
+    for (const base of def.base) {
+      for (const resourceType of typesOf(base)) {
+        let views = defViews.get(resourceType);
+        if (!views) defViews.set(resourceType, (views = new Map()));
+        views.set(def.code, def);
+        const entry = compileFor(def, resourceType);
+        let forType = compiled.get(resourceType);
+        if (!forType) compiled.set(resourceType, (forType = new Map()));
+        if (entry) forType.set(def.code, entry);
+        else forType.delete(def.code);
+      }
+    }
+  }
+
+  function uninstall(sp: R4.SearchParameter): void {
+    for (const base of sp.base ?? []) {
+      for (const resourceType of typesOf(base)) {
+        if (defViews.get(resourceType)?.get(sp.code)?.url === sp.url) {
+          defViews.get(resourceType)!.delete(sp.code);
+          compiled.get(resourceType)?.delete(sp.code);
+        }
+      }
+    }
+  }
+
+  for (const sp of defs.searchParameters) {
+    if (!sp.url || !sp.code) continue;
+    pristine.set(sp.url, sp);
+    byUrl.set(sp.url, toDef(sp));
+  }
+  // composites last: their components are looked up by url
+  for (const sp of pristine.values()) if (sp.type !== 'composite') install(sp);
+  for (const sp of pristine.values()) if (sp.type === 'composite') install(sp);
+
+  const empty = new Map<string, SearchParamDef>();
+  return {
+    forType: (resourceType) => defViews.get(resourceType) ?? empty,
+    get: (resourceType, code) => defViews.get(resourceType)?.get(code),
+    byUrl: (url) => byUrl.get(url),
+    extract(resource) {
+      const params = compiled.get(resource.resourceType);
+      return extractEntries(resource, params ? params.values() : [], { baseUrls });
+    },
+    addCustom(sp) {
+      if (!sp.url || !sp.code || !sp.base?.length) throw new TypeError('A SearchParameter needs url, code and base');
+      const previous = custom.get(sp.url);
+      if (previous) uninstall(previous);
+      custom.set(sp.url, sp);
+      byUrl.set(sp.url, toDef(sp));
+      install(sp);
+    },
+    removeCustom(url) {
+      const sp = custom.get(url);
+      if (!sp) return;
+      custom.delete(url);
+      uninstall(sp);
+      byUrl.delete(url);
+      for (const original of pristine.values()) {
+        if (original.code === sp.code && original.base?.some((b) => sp.base?.includes(b))) install(original);
+      }
+      if (pristine.has(url)) byUrl.set(url, toDef(pristine.get(url)!));
+    },
+  };
 }
