@@ -1,0 +1,126 @@
+/**
+ * PostgreSQL engine on the shared SQL compiler: a pg.Pool, JSONB content, schema created at init under an
+ * advisory lock so concurrent starts are safe.
+ *
+ * Isolation: a single version write runs READ COMMITTED with SELECT ... FOR UPDATE on the current row (and the
+ * unique (type, id, version) key catches concurrent creates). withTransaction runs SERIALIZABLE and is retried
+ * on serialization failures (40001) and deadlocks (40P01). That makes search-then-create (conditional create,
+ * conditional update, transaction Bundles) race-free for every caller without any locking protocol they must
+ * remember: of two concurrent If-None-Exist creates, PostgreSQL aborts one, and its retry finds the other's resource.
+ * Callbacks must therefore be safe to run again (they only act through the tx store).
+ */
+import pg from 'pg';
+import type { FhirStore } from '../port.js';
+import { postgresDialect } from '../sql/dialect.js';
+import { SCHEMA_VERSION, schemaStatements } from '../sql/schema.js';
+import type { Row, SqlEngine, SqlSession } from '../sql/session.js';
+import { SqlStore } from '../sql/sql-store.js';
+
+const DEFAULT_POOL_SIZE = 10;
+const MAX_ATTEMPTS = 8;
+const RETRYABLE = new Set(['40001', '40P01']);
+/** arbitrary constant naming the schema-migration advisory lock */
+const SCHEMA_LOCK = 461_771_204;
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+interface TrackedSession extends SqlSession {
+  /** the server reported a serialization failure or deadlock, even if the caller wrapped the error */
+  retryable: boolean;
+}
+
+function session(target: Queryable): TrackedSession {
+  const tracked: TrackedSession = {
+    retryable: false,
+    all: async (sql, params) => {
+      try {
+        return (await target.query(postgresDialect.prepare(sql), params)).rows as Row[];
+      } catch (error) {
+        if (RETRYABLE.has((error as { code?: string }).code ?? '')) tracked.retryable = true;
+        throw error;
+      }
+    },
+    run: async (sql, params) => { await tracked.all(sql, params); },
+  };
+  return tracked;
+}
+
+class PostgresEngine implements SqlEngine {
+  readonly reader: SqlSession;
+
+  constructor(private readonly pool: pg.Pool, private readonly schema: string | undefined) {
+    this.reader = session(pool);
+  }
+
+  async init(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
+      try {
+        if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`);
+        for (const statement of schemaStatements(postgresDialect)) await client.query(statement);
+        const { rows } = await client.query('SELECT version FROM fhir_schema_version');
+        if (rows.length === 0) await client.query('INSERT INTO fhir_schema_version (version) VALUES ($1)', [SCHEMA_VERSION]);
+        else if (Number(rows[0].version) > SCHEMA_VERSION) {
+          throw new Error(`The database has schema version ${rows[0].version}; this server knows up to ${SCHEMA_VERSION}`);
+        }
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async transaction<T>(mode: 'single-write' | 'caller', fn: (session: SqlSession) => Promise<T>): Promise<T> {
+    const begin = mode === 'caller' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN';
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      const tx = session(client);
+      let broken = false;
+      try {
+        await client.query(begin);
+        const result = await fn(tx);
+        await tx.run('COMMIT', []);
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => { broken = true; });
+        if (!tx.retryable || attempt >= MAX_ATTEMPTS) throw error;
+      } finally {
+        client.release(broken);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `postgres://user:pass@host:port/db?pool_size=20&schema=fhir` (pool_size and schema are ours, removed before pg sees the URL) */
+export async function createPostgresStore(url: string): Promise<FhirStore> {
+  const parsed = new URL(url);
+  const poolSize = Number(parsed.searchParams.get('pool_size') ?? DEFAULT_POOL_SIZE);
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`pool_size must be a positive integer in ${parsed.origin}`);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('pool_size');
+  parsed.searchParams.delete('schema');
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: poolSize,
+    options: schema ? `-c search_path=${quoteIdentifier(schema)}` : undefined,
+    types: {
+      // BIGINT keys and epoch milliseconds fit in a double; COUNT(*) too
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing the process
+  const engine = new PostgresEngine(pool, schema);
+  return new SqlStore('postgres', engine, postgresDialect, () => engine.init());
+}
