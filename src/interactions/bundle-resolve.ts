@@ -1,0 +1,106 @@
+/**
+ * Deciding, before anything is written, which resource each entry targets (R4 http.html#trules):
+ * new ids for creates, ifNoneExist matches, conditional update/patch/delete matches, and the
+ * conditional references (`Type?query`) inside resources, each of which must match exactly one resource.
+ */
+import { FhirError } from '../fhir/errors.js';
+import { newId } from '../fhir/ids.js';
+import { collectConditionalReferences } from './bundle-references.js';
+import type { ParsedEntry } from './bundle-entries.js';
+import { entryExpression } from './bundle-entries.js';
+import type { EntryTarget } from './bundle-execute.js';
+import { criteriaFromString, findConditionalMatches } from './conditional.js';
+import type { InteractionRequest, ServerContext } from './types.js';
+import { assertValidId } from './write-version.js';
+
+/** Conditional creates already decided in this Bundle, so two entries with one ifNoneExist create one resource. */
+export type ConditionalCreateCache = Map<string, EntryTarget>;
+
+export async function resolveTarget(
+  ctx: ServerContext, req: InteractionRequest, entry: ParsedEntry, creates: ConditionalCreateCache,
+): Promise<EntryTarget | undefined> {
+  const resourceType = entry.resourceType!;
+  switch (entry.method) {
+    case 'POST': {
+      if (!entry.ifNoneExist) return { id: newId() };
+      const key = `${resourceType}?${entry.ifNoneExist}`;
+      const decided = creates.get(key);
+      if (decided) return { id: decided.id, current: decided.current, matchedExisting: true };
+      const matches = await findConditionalMatches(ctx, req, resourceType, criteriaFromString(entry.ifNoneExist));
+      if (matches.length > 1) {
+        throw new FhirError('multiple-matches', `ifNoneExist "${entry.ifNoneExist}" matches more than one ${resourceType}`);
+      }
+      const target: EntryTarget = matches.length === 1 ? { id: matches[0].id, current: matches[0], matchedExisting: true } : { id: newId() };
+      creates.set(key, target);
+      return target;
+    }
+    case 'PUT': {
+      if (entry.id) return { id: entry.id };
+      const matches = await findConditionalMatches(ctx, req, resourceType, entry.query);
+      if (matches.length > 1) throw new FhirError('multiple-matches', `The conditional update criteria match more than one ${resourceType}`);
+      const bodyId = entry.resource!.id;
+      if (matches.length === 1) {
+        if (bodyId !== undefined && bodyId !== matches[0].id) {
+          throw new FhirError('id-mismatch', `The resource id "${bodyId}" differs from the matching ${resourceType}/${matches[0].id}`);
+        }
+        return { id: matches[0].id, current: matches[0] };
+      }
+      if (bodyId !== undefined) assertValidId(bodyId);
+      return { id: bodyId ?? newId() };
+    }
+    case 'PATCH':
+    case 'DELETE': {
+      if (entry.id) {
+        assertValidId(entry.id);
+        return { id: entry.id };
+      }
+      const matches = await findConditionalMatches(ctx, req, resourceType, entry.query);
+      const action = entry.method === 'PATCH' ? 'patch' : 'delete';
+      if (matches.length > 1) throw new FhirError('multiple-matches', `The conditional ${action} criteria match more than one ${resourceType}`);
+      if (matches.length === 0) {
+        if (entry.method === 'DELETE') return undefined;
+        throw new FhirError('not-found', `No ${resourceType} matches the conditional patch criteria`);
+      }
+      return { id: matches[0].id, current: matches[0] };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Resolves every distinct conditional reference of the given entries to Type/id, searching once per
+ * distinct query. None or several matches: the whole request fails, naming the first entry using it.
+ */
+export async function resolveConditionalReferences(
+  ctx: ServerContext, req: InteractionRequest, entries: readonly ParsedEntry[], resolved: Map<string, string>,
+): Promise<Map<string, string>> {
+  const firstUse = new Map<string, ParsedEntry>();
+  for (const entry of entries) {
+    if (!entry.resource || entry.method === 'PATCH') continue;
+    const found = new Set<string>();
+    collectConditionalReferences(entry.resource, found);
+    for (const reference of found) if (!resolved.has(reference) && !firstUse.has(reference)) firstUse.set(reference, entry);
+  }
+  for (const [reference, entry] of firstUse) {
+    const resourceType = reference.slice(0, reference.indexOf('?'));
+    const fail = (code: 'transaction-failed' | 'multiple-matches' | 'unknown-resource-type', message: string) =>
+      new FhirError(code, `Bundle.entry[${entry.index}]: ${message}`, {
+        status: code === 'unknown-resource-type' ? 400 : undefined,
+        issueCode: code === 'multiple-matches' ? 'multiple-matches' : code === 'unknown-resource-type' ? 'invalid' : 'not-found',
+        expression: [entryExpression(entry.index, 'resource')],
+      });
+    if (!ctx.definitions.resourceTypes.has(resourceType)) throw fail('unknown-resource-type', `the conditional reference ${reference} names an unknown resource type`);
+    let matches;
+    try {
+      matches = await findConditionalMatches(ctx, req, resourceType, criteriaFromString(reference));
+    } catch (error) {
+      if (error instanceof FhirError) throw fail('transaction-failed', `the conditional reference ${reference} is not a valid search: ${error.message}`);
+      throw error;
+    }
+    if (matches.length === 0) throw fail('transaction-failed', `the conditional reference ${reference} matches no resource`);
+    if (matches.length > 1) throw fail('multiple-matches', `the conditional reference ${reference} matches more than one resource`);
+    resolved.set(reference, `${resourceType}/${matches[0].id}`);
+  }
+  return resolved;
+}

@@ -1,0 +1,106 @@
+/**
+ * transaction (R4 http.html#transaction): POST [base] with a Bundle of type transaction, processed
+ * atomically inside one store transaction: all entries succeed or nothing is stored, and a failure is a
+ * 4xx OperationOutcome naming the entry. Order per http.html#trules: DELETE, POST, PUT/PATCH, GET;
+ * fullUrls and conditional references are resolved before any resource is written, so each resource is
+ * written exactly once with its final references (no re-reading, no second pass).
+ */
+import { FhirError } from '../fhir/errors.js';
+import { bundleEntries, entryExpression, parseEntry, processingOrder, type ParsedEntry } from './bundle-entries.js';
+import {
+  atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult, type EntryTarget,
+} from './bundle-execute.js';
+import { fullUrlBase, rewriteReferences, type FullUrlMap } from './bundle-references.js';
+import { resolveConditionalReferences, resolveTarget, type ConditionalCreateCache } from './bundle-resolve.js';
+import { responseBundle, wantsRepresentation } from './bundle-response.js';
+import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
+
+export async function transaction(ctx: ServerContext, req: InteractionRequest): Promise<InteractionResult> {
+  const entries = bundleEntries(req.body, ['transaction'], ctx.config).map((raw, index) => parseEntry(raw, index, req.baseUrl));
+  checkDistinctFullUrls(entries);
+  const results = await ctx.store.withTransaction((store) => runTransaction({ ...ctx, store }, req, entries));
+  return { status: 200, headers: {}, body: responseBundle('transaction-response', results, ctx.now()) };
+}
+
+async function runTransaction(ctx: ServerContext, req: InteractionRequest, entries: ParsedEntry[]): Promise<EntryResult[]> {
+  const withResource = wantsRepresentation(req);
+  const results: EntryResult[] = new Array(entries.length);
+  const ordered = processingOrder(entries);
+  const targets = new Map<number, EntryTarget | undefined>();
+  const creates: ConditionalCreateCache = new Map();
+
+  for (const entry of ordered) {
+    if (entry.method !== 'DELETE') continue;
+    const target = await atEntry(entry, () => resolveTarget(ctx, req, entry, creates));
+    targets.set(entry.index, target);
+    results[entry.index] = await atEntry(entry, () => executeDelete(ctx, req.baseUrl, entry, target));
+  }
+  const fullUrls: FullUrlMap = new Map();
+  for (const entry of ordered) {
+    if (entry.method === 'DELETE' || entry.method === 'GET' || entry.method === 'HEAD') continue;
+    const target = await atEntry(entry, () => resolveTarget(ctx, req, entry, creates));
+    targets.set(entry.index, target);
+    if (target && entry.fullUrl) fullUrls.set(entry.fullUrl, `${entry.resourceType}/${target.id}`);
+  }
+  checkDistinctTargets(entries, targets);
+
+  const conditional = await resolveConditionalReferences(ctx, req, entries, new Map());
+  for (const entry of entries) {
+    if (entry.resource) rewriteReferences(entry.resource, { fullUrls, conditional, entryBase: fullUrlBase(entry.fullUrl) });
+  }
+
+  for (const entry of ordered) {
+    const target = targets.get(entry.index);
+    switch (entry.method) {
+      case 'POST':
+        results[entry.index] = await atEntry(entry, () => executeCreate(ctx, req.baseUrl, entry, target!, withResource));
+        break;
+      case 'PUT':
+        results[entry.index] = await atEntry(entry, () => executeUpdate(ctx, req.baseUrl, entry, target!, withResource));
+        break;
+      case 'PATCH':
+        results[entry.index] = await atEntry(entry, () => executePatch(ctx, req.baseUrl, entry, target!, withResource));
+        break;
+      case 'GET':
+      case 'HEAD':
+        results[entry.index] = await atEntry(entry, () => executeGet(ctx, req, entry));
+        break;
+      default:
+        break;
+    }
+  }
+  return results;
+}
+
+/** Bundle.entry.fullUrl must be unique in a transaction (bundle.html, bdl-7). */
+function checkDistinctFullUrls(entries: readonly ParsedEntry[]): void {
+  const seen = new Map<string, number>();
+  for (const entry of entries) {
+    if (!entry.fullUrl || !entry.resource) continue;
+    const first = seen.get(entry.fullUrl);
+    if (first !== undefined) {
+      throw new FhirError('invalid-bundle', `Bundle.entry[${entry.index}] repeats the fullUrl ${entry.fullUrl} of Bundle.entry[${first}]`, {
+        expression: [entryExpression(entry.index, 'fullUrl')],
+      });
+    }
+    seen.set(entry.fullUrl, entry.index);
+  }
+}
+
+/** http.html#trules: identities (including resolved conditional ones) of writes must not overlap. */
+function checkDistinctTargets(entries: readonly ParsedEntry[], targets: Map<number, EntryTarget | undefined>): void {
+  const seen = new Map<string, number>();
+  for (const entry of entries) {
+    if (entry.method === 'GET' || entry.method === 'HEAD') continue;
+    const target = targets.get(entry.index);
+    if (!target || target.matchedExisting) continue;
+    const identity = `${entry.resourceType}/${target.id}`;
+    const first = seen.get(identity);
+    if (first !== undefined) {
+      throw new FhirError('invalid-bundle', `Bundle.entry[${entry.index}] and Bundle.entry[${first}] both change ${identity}; a transaction may change a resource once`, {
+        expression: [entryExpression(entry.index)],
+      });
+    }
+    seen.set(identity, entry.index);
+  }
+}
