@@ -1,32 +1,32 @@
 /** Which interaction answers which URL pattern and method (R4 http.html#summary table). */
+import { batchOrTransaction } from '../interactions/bundle-dispatch.js';
 import { capabilities } from '../interactions/capabilities.js';
 import { resourceCapability, type CapabilityTemplate } from '../interactions/capability-template.js';
 import { compartmentSearch } from '../interactions/compartment-search.js';
 import { create } from '../interactions/create.js';
 import { deleteResource } from '../interactions/delete.js';
 import { history } from '../interactions/history.js';
+import { patch } from '../interactions/patch.js';
 import { read } from '../interactions/read.js';
 import { search } from '../interactions/search.js';
 import { update } from '../interactions/update.js';
 import { vread } from '../interactions/vread.js';
-import type { MethodBinding, RoutePattern } from './routes.js';
+import type { RoutePattern } from './routes.js';
 
-export interface ExtraBindings {
-  /** PATCH [type]/[id] and conditional PATCH [type]?query, when the patch interaction is available */
-  patch?: MethodBinding['handler'];
-}
-
-export function restRoutePatterns(template: CapabilityTemplate, extra: ExtraBindings = {}): RoutePattern[] {
+export function restRoutePatterns(template: CapabilityTemplate): RoutePattern[] {
   const conditionalUpdate = (resourceType: string) => resourceCapability(template, resourceType).conditionalUpdate === true;
   const conditionalDelete = (resourceType: string) => {
     const support = resourceCapability(template, resourceType).conditionalDelete;
     return support === 'single' || support === 'multiple';
   };
-  const patch = (binding: Omit<MethodBinding, 'handler'>): Partial<Record<'PATCH', MethodBinding>> =>
-    extra.patch ? { PATCH: { ...binding, handler: extra.patch } } : {};
   return [
     { url: '/metadata', typed: false, methods: { GET: { handler: capabilities } } },
-    { url: '/', typed: false, methods: { GET: { capability: 'search-system', handler: search } } },
+    {
+      url: '/', typed: false, methods: {
+        GET: { capability: 'search-system', handler: search },
+        POST: { capability: 'transaction', handler: batchOrTransaction },
+      },
+    },
     { url: '/_search', typed: false, methods: { POST: { capability: 'search-system', handler: search } } },
     { url: '/_history', typed: false, methods: { GET: { capability: 'history-system', handler: history } } },
     {
@@ -35,7 +35,7 @@ export function restRoutePatterns(template: CapabilityTemplate, extra: ExtraBind
         POST: { capability: 'create', handler: create },
         PUT: { capability: 'update', allowed: conditionalUpdate, handler: update },
         DELETE: { capability: 'delete', allowed: conditionalDelete, handler: deleteResource },
-        ...patch({ capability: 'patch', allowed: conditionalUpdate }),
+        PATCH: { capability: 'patch', allowed: conditionalUpdate, handler: patch },
       },
     },
     { url: '/:type/_search', typed: true, methods: { POST: { capability: 'search-type', handler: search } } },
@@ -45,7 +45,7 @@ export function restRoutePatterns(template: CapabilityTemplate, extra: ExtraBind
         GET: { capability: 'read', handler: read },
         PUT: { capability: 'update', handler: update },
         DELETE: { capability: 'delete', handler: deleteResource },
-        ...patch({ capability: 'patch' }),
+        PATCH: { capability: 'patch', handler: patch },
       },
     },
     { url: '/:type/:id/_history', typed: true, methods: { GET: { capability: 'history-instance', handler: history } } },

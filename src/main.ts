@@ -1,0 +1,75 @@
+/**
+ * Composition root: config -> definitions -> search parameters -> validator -> store -> app -> seed -> listen.
+ * Exits 1 with a clear message when the configuration is invalid or the store cannot be opened.
+ */
+import pino from 'pino';
+import { buildApp } from './app.js';
+import { seedDemoHospital } from './cli/seed.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadDefinitions } from './fhir/definitions.js';
+import { createValidator } from './fhir/validation.js';
+import type { ServerContext } from './interactions/types.js';
+import { createSearchParameterRegistry } from './search/registry.js';
+import { createStore } from './storage/create-store.js';
+import type { FhirStore } from './storage/port.js';
+
+function endpointUrl(config: Config): string {
+  if (config.publicBaseUrl) return config.publicBaseUrl;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}${config.basePath}`;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const log = pino({ level: config.logLevel });
+  const definitions = await loadDefinitions();
+  const searchParameters = createSearchParameterRegistry(definitions, { baseUrls: [endpointUrl(config)] });
+  const validator = createValidator(definitions);
+  let store: FhirStore;
+  try {
+    store = await createStore(config);
+  } catch (error) {
+    log.fatal({ err: error }, `Could not open the store "${config.store}"`);
+    process.stderr.write(`Could not open the store "${config.store}": ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const ctx: ServerContext = { config, store, definitions, searchParameters, validator, now: () => new Date() };
+  const app = buildApp(ctx, { logger: log });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info(`${signal} received, closing`);
+    try {
+      await app.close();
+      await store.close();
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  if (config.seed) await seedDemoHospital(ctx, log);
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info(`FHIR R4 server listening at ${endpointUrl({ ...config, port })}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Server failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

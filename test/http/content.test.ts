@@ -1,0 +1,80 @@
+/** Content negotiation, body parsing and error mapping (R4 http.html#mime-type, #format, #summary table). */
+import t from 'tap';
+import { createTestServer, FHIR_JSON, firstIssue, json } from './context.js';
+
+const server = await createTestServer({ bodyLimit: 4096 });
+t.teardown(() => server.close());
+const { app } = server;
+await app.inject({ method: 'PUT', url: '/fhir/Patient/neg', headers: { 'content-type': FHIR_JSON }, payload: { resourceType: 'Patient', id: 'neg' } });
+
+t.test('R4 http.html#mime-type and #format: response media type', async (t) => {
+  const cases = [
+    { name: 'no Accept', headers: {}, url: '/fhir/Patient/neg', status: 200, type: /^application\/fhir\+json/ },
+    { name: 'Accept fhir+json', headers: { accept: 'application/fhir+json' }, url: '/fhir/Patient/neg', status: 200, type: /^application\/fhir\+json/ },
+    { name: 'Accept json', headers: { accept: 'application/json' }, url: '/fhir/Patient/neg', status: 200, type: /^application\/json/ },
+    { name: 'browser Accept', headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }, url: '/fhir/Patient/neg', status: 200, type: /^application\/fhir\+json/ },
+    { name: '_format=json', headers: {}, url: '/fhir/Patient/neg?_format=json', status: 200, type: /^application\/fhir\+json/ },
+    { name: '_format=application/json', headers: {}, url: '/fhir/Patient/neg?_format=application/json', status: 200, type: /^application\/json/ },
+    { name: '_format=xml', headers: {}, url: '/fhir/Patient/neg?_format=xml', status: 406, type: /^application\/fhir\+json/ },
+    { name: 'Accept XML only', headers: { accept: 'application/fhir+xml' }, url: '/fhir/Patient/neg', status: 406, type: /^application\/fhir\+json/ },
+  ];
+  for (const c of cases) {
+    const response = await app.inject({ method: 'GET', url: c.url, headers: c.headers });
+    t.equal(response.statusCode, c.status, c.name);
+    t.match(response.headers['content-type'], c.type, `${c.name}: content type`);
+    if (c.status === 406) t.equal(firstIssue(response.body).errorCode, 'not-acceptable');
+  }
+});
+
+t.test('_pretty=true indents', async (t) => {
+  const pretty = await app.inject({ method: 'GET', url: '/fhir/Patient/neg?_pretty=true' });
+  t.match(pretty.body, /\n {2}"resourceType"/);
+  const compact = await app.inject({ method: 'GET', url: '/fhir/Patient/neg' });
+  t.notMatch(compact.body, /\n/);
+});
+
+t.test('request bodies: media types, malformed JSON, size limit', async (t) => {
+  const cases = [
+    { name: 'application/json accepted', type: 'application/json', payload: '{"resourceType":"Patient"}', status: 201 },
+    { name: 'XML body', type: 'application/fhir+xml', payload: '<Patient xmlns="http://hl7.org/fhir"/>', status: 415, errorCode: 'invalid-content-type' },
+    { name: 'text/plain body', type: 'text/plain', payload: 'hello', status: 415, errorCode: 'invalid-content-type' },
+    { name: 'malformed JSON', type: FHIR_JSON, payload: '{"resourceType": "Patient",', status: 400, errorCode: 'invalid-json' },
+    { name: 'JSON but not an object', type: FHIR_JSON, payload: '[1,2]', status: 400, errorCode: 'invalid-resource' },
+    { name: 'empty body', type: FHIR_JSON, payload: '', status: 400, errorCode: 'invalid-resource' },
+    { name: 'body over the limit', type: FHIR_JSON, payload: JSON.stringify({ resourceType: 'Patient', text: { status: 'generated', div: 'x'.repeat(5000) } }), status: 413, errorCode: 'payload-too-large' },
+  ];
+  for (const c of cases) {
+    const response = await app.inject({ method: 'POST', url: '/fhir/Patient', headers: { 'content-type': c.type }, payload: c.payload });
+    t.equal(response.statusCode, c.status, c.name);
+    t.match(response.headers['content-type'], /^application\/fhir\+json/, `${c.name}: answered in FHIR JSON`);
+    if (c.errorCode) {
+      t.equal(json(response.body).resourceType, 'OperationOutcome', `${c.name}: OperationOutcome`);
+      t.equal(firstIssue(response.body).errorCode, c.errorCode, `${c.name}: error code`);
+    }
+  }
+});
+
+t.test('R4 http.html: unknown types 404, unsupported methods 405 with Allow, unknown routes 404', async (t) => {
+  const cases = [
+    { name: 'unknown resource type', method: 'GET', url: '/fhir/Patients/1', status: 404, code: 'not-found' },
+    { name: 'lower-case type', method: 'GET', url: '/fhir/patient', status: 404, code: 'not-found' },
+    { name: 'POST on an instance', method: 'POST', url: '/fhir/Patient/neg', status: 405, allow: /GET/ },
+    { name: 'DELETE history', method: 'DELETE', url: '/fhir/Patient/neg/_history', status: 405, allow: /^GET, HEAD$/ },
+    { name: 'PUT metadata', method: 'PUT', url: '/fhir/metadata', status: 405, allow: /^GET, HEAD$/ },
+    { name: 'outside the base', method: 'GET', url: '/elsewhere', status: 404, code: 'not-found' },
+  ];
+  for (const c of cases) {
+    const response = await app.inject({ method: c.method as 'GET', url: c.url, headers: { 'content-type': FHIR_JSON }, payload: c.method === 'GET' ? undefined : '{}' });
+    t.equal(response.statusCode, c.status, c.name);
+    t.equal(json(response.body).resourceType, 'OperationOutcome', `${c.name}: OperationOutcome`);
+    if (c.code) t.equal(firstIssue(response.body).code, c.code, `${c.name}: issue code`);
+    if (c.allow) t.match(response.headers.allow, c.allow, `${c.name}: Allow`);
+  }
+});
+
+t.test('HEAD answers like GET without a body', async (t) => {
+  const response = await app.inject({ method: 'HEAD', url: '/fhir/Patient/neg' });
+  t.equal(response.statusCode, 200);
+  t.equal(response.headers.etag, 'W/"1"');
+  t.equal(response.body, '');
+});

@@ -1,0 +1,63 @@
+/** Test support (not a test): an in-process server on a fresh SQLite file in a temp dir. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { loadDefinitions } from '../../src/fhir/definitions.js';
+import { createValidator, type ResourceValidator } from '../../src/fhir/validation.js';
+import type { ServerContext } from '../../src/interactions/types.js';
+import { createSearchParameterRegistry, type SearchParameterRegistry } from '../../src/search/registry.js';
+import { createStore } from '../../src/storage/create-store.js';
+
+export const TEST_BASE = 'http://localhost:80/fhir';
+
+let shared: Promise<{ definitions: ServerContext['definitions']; registry: SearchParameterRegistry; validator: ResourceValidator }> | undefined;
+
+function sharedDefinitions() {
+  shared ??= loadDefinitions().then((definitions) => ({
+    definitions,
+    registry: createSearchParameterRegistry(definitions, { baseUrls: [TEST_BASE] }),
+    validator: createValidator(definitions),
+  }));
+  return shared;
+}
+
+export interface TestServer {
+  app: FastifyInstance;
+  ctx: ServerContext;
+  close(): Promise<void>;
+}
+
+export async function createTestServer(overrides: Partial<Config> = {}, now?: () => Date): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-http-test-'));
+  const config: Config = { ...loadConfig({}), dataDir, store: 'sqlite', seed: false, ...overrides };
+  const { definitions, registry, validator } = await sharedDefinitions();
+  const store = await createStore(config);
+  const ctx: ServerContext = { config, store, definitions, searchParameters: registry, validator, now: now ?? (() => new Date()) };
+  const app = buildApp(ctx, { logger: false });
+  await app.ready();
+  return {
+    app,
+    ctx,
+    async close() {
+      await app.close();
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const FHIR_JSON = 'application/fhir+json';
+
+export function json(body: string): any {
+  return JSON.parse(body);
+}
+
+/** The stable error code of the first issue (issue.details.coding[0].code) and its issue code. */
+export function firstIssue(body: string): { code?: string; errorCode?: string; diagnostics?: string } {
+  const outcome = JSON.parse(body);
+  const issue = outcome?.issue?.[0] ?? {};
+  return { code: issue.code, errorCode: issue.details?.coding?.[0]?.code, diagnostics: issue.diagnostics };
+}
