@@ -8,28 +8,33 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Resource } from '../fhir/types.js';
 
+/** `bytes`: the line's UTF-8 length including its newline, for progress over a file's size */
 export type NdjsonLine =
-  | { line: number; resource: Resource; error?: undefined }
-  | { line: number; resource?: undefined; error: string };
+  | { line: number; bytes: number; resource: Resource; error?: undefined }
+  | { line: number; bytes: number; resource?: undefined; error: string };
 
 export async function* readNdjson(input: Readable): AsyncGenerator<NdjsonLine> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
+  let pendingBytes = 0;
   for await (const text of lines) {
     line++;
+    pendingBytes += Buffer.byteLength(text) + 1;
     if (text.trim() === '') continue;
+    const bytes = pendingBytes;
+    pendingBytes = 0;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      yield { line, error: `line ${line} is not valid JSON: ${(error as Error).message}` };
+      yield { line, bytes, error: `line ${line} is not valid JSON: ${(error as Error).message}` };
       continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof (value as Resource).resourceType !== 'string') {
-      yield { line, error: `line ${line} is not a FHIR resource (no resourceType)` };
+      yield { line, bytes, error: `line ${line} is not a FHIR resource (no resourceType)` };
       continue;
     }
-    yield { line, resource: value as Resource };
+    yield { line, bytes, resource: value as Resource };
   }
 }
 

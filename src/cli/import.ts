@@ -1,0 +1,99 @@
+/**
+ * npm run import -- [--report <file>] [--batch-size <n>] <files or folders>...
+ *
+ * Loads Bundles (.json, through the transaction/batch interactions) and NDJSON (.ndjson, streamed in
+ * transactions of --batch-size lines) into the store configured by the FHIR_* environment (src/config.ts).
+ * Shows a progress line, writes every failed entry or line to the report file (NDJSON), and exits 1
+ * when anything failed. Re-running it creates no duplicates (see src/jobs/import-runner.ts).
+ */
+import { createWriteStream, statSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../config.js';
+import { createServerContext, publicBaseUrl } from '../jobs/server-context.js';
+import { importJsonFile, importNdjsonFile, listImportFiles, type ImportIssue } from '../jobs/import-runner.js';
+import { Progress, formatDuration } from '../jobs/progress.js';
+
+interface Arguments { paths: string[]; report: string; batchSize: number }
+
+const USAGE = 'usage: npm run import -- [--report <file>] [--batch-size <n>] <files or folders>...';
+
+function parseArguments(argv: string[]): Arguments {
+  const args: Arguments = { paths: [], report: `import-report-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`, batchSize: 1000 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--report') args.report = argv[++i] ?? '';
+    else if (arg === '--batch-size') args.batchSize = Number(argv[++i]);
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else if (arg.startsWith('--')) throw new ConfigError(`unknown option ${arg}\n${USAGE}`);
+    else args.paths.push(arg);
+  }
+  if (args.paths.length === 0) throw new ConfigError(`no files or folders given\n${USAGE}`);
+  if (!args.report) throw new ConfigError('--report needs a file name');
+  if (!Number.isInteger(args.batchSize) || args.batchSize < 1) throw new ConfigError('--batch-size must be a positive integer');
+  return args;
+}
+
+async function main(): Promise<number> {
+  let args: Arguments;
+  let files: string[];
+  const config = (() => {
+    try {
+      return loadConfig();
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+  })();
+  try {
+    if (config instanceof ConfigError) throw config;
+    args = parseArguments(process.argv.slice(2));
+    files = listImportFiles(args.paths);
+  } catch (error) {
+    process.stderr.write(`import: ${(error as Error).message}\n`);
+    return 2;
+  }
+  if (files.length === 0) {
+    process.stderr.write('import: no .json or .ndjson files found\n');
+    return 2;
+  }
+  const ctx = await createServerContext(config);
+  const baseUrl = publicBaseUrl(config);
+  const totalBytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
+  const progress = new Progress(totalBytes, (text) => process.stderr.write(text), process.stderr.isTTY === true);
+  const report = createWriteStream(args.report);
+  const counters = {
+    onBytes: (bytes: number) => { progress.bytesDone += bytes; },
+    onResources: (count: number) => { progress.resources += count; },
+    onIssue: (issue: ImportIssue) => {
+      progress.errors++;
+      report.write(`${JSON.stringify(issue)}\n`);
+    },
+  };
+  process.stderr.write(`Importing ${files.length} files (${(totalBytes / 1e6).toFixed(1)} MB) into ${config.store}\n`);
+  progress.start();
+  try {
+    for (const file of files) {
+      if (/\.ndjson$/i.test(file)) await importNdjsonFile(ctx, baseUrl, file, counters, args.batchSize);
+      else await importJsonFile(ctx, baseUrl, file, counters);
+    }
+  } finally {
+    progress.stop();
+    await new Promise<void>((resolve) => report.end(resolve));
+    await ctx.store.close();
+  }
+  const summary = `${progress.resources} resources in ${formatDuration(progress.elapsedSeconds())} (${Math.round(progress.rate())}/s)`;
+  if (progress.errors > 0) {
+    process.stderr.write(`${summary}; ${progress.errors} failed: see ${path.resolve(args.report)}\n`);
+    return 1;
+  }
+  unlinkSync(args.report);
+  process.stderr.write(`${summary}; no errors\n`);
+  return 0;
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  process.stderr.write(`import failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});
