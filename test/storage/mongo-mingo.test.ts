@@ -43,23 +43,27 @@ async function walkPages(source: ReturnType<typeof mingoSource>, query: SearchQu
   return { forward: forward.flat(), backward: [...backward.flat(), ...last.items] };
 }
 
-async function runCases(t: Test, fixtures: Fixtures, cases: SearchCase[]) {
+async function runCases(t: Test, fixtures: Fixtures, cases: SearchCase[], strictOrder: boolean) {
   const source = mingoSource(documentsFor(fixtures));
   for (const c of cases) {
-    await t.test(`${c.name} (R4 search.html${c.spec.startsWith('#') ? '' : ' '}${c.spec})`, async (t) => {
+    await t.test(`${c.name} (R4 ${c.spec.startsWith('#') ? 'search.html' + c.spec : c.spec})`, async (t) => {
       const page = await executeSearch(c.query, source);
-      t.same(idsOf(page.items, c.expectIds), c.expectIds, 'ids in order');
+      // the shared cases compare as sets when the query does not sort; the local ones always fix the order
+      const inOrder = strictOrder || c.query.sort.length > 0;
+      const comparable = (ids: string[]) => (inOrder ? ids : [...ids].sort());
+      t.same(comparable(idsOf(page.items, c.expectIds)), comparable(c.expectIds), inOrder ? 'ids in order' : 'ids (as a set)');
       if (c.query.total === 'accurate') t.equal(page.total, c.expectIds.length, 'total');
       if (c.expectIds.length > 1) {
         const walked = await walkPages(source, c.query, 1);
-        t.same(idsOf(walked.forward, c.expectIds), c.expectIds, 'next cursors, one per page, give the same order');
-        t.same(idsOf(walked.backward, c.expectIds), c.expectIds, 'previous cursors walk back to the first page');
+        const all = idsOf(page.items, c.expectIds);
+        t.same(idsOf(walked.forward, c.expectIds), all, 'next cursors, one row per page, give the same order');
+        t.same(idsOf(walked.backward, c.expectIds), all, 'previous cursors walk back to the first page');
       }
     });
   }
 }
 
-t.test('MongoDB compiler cases under mingo', (t) => runCases(t, localFixtures(), localCases));
+t.test('MongoDB compiler cases under mingo', (t) => runCases(t, localFixtures(), localCases, true));
 
 /** The storage engineer's shared fixtures and cases, or undefined while those files do not exist yet. */
 async function loadShared(): Promise<{ fixtures: Fixtures; cases: SearchCase[] } | undefined> {
@@ -73,4 +77,4 @@ async function loadShared(): Promise<{ fixtures: Fixtures; cases: SearchCase[] }
 const shared = await loadShared();
 t.test('shared storage contract cases under mingo', {
   skip: shared ? false : 'NOT RUN: test/storage/contract-fixtures.ts and contract-cases.ts are not present yet',
-}, (t) => runCases(t, shared!.fixtures, shared!.cases));
+}, (t) => runCases(t, shared!.fixtures, shared!.cases, false));

@@ -103,3 +103,24 @@ export function decodeCursor(columns: SortColumn[], cursor: string): Cursor {
   }
   return { direction: d === 'n' ? 'next' : 'previous', values: k };
 }
+
+export interface PageOfRows { rows: Document[]; nextCursor?: string; previousCursor?: string }
+
+/**
+ * Turns the `count + 1` rows fetched after (or, walking backwards, before) the cursor into a page: the extra
+ * row only tells whether more exist in the walking direction; rows behind the cursor exist whenever a cursor was used.
+ */
+export function finishPage(fetched: Document[], count: number, columns: SortColumn[], cursor: Cursor | undefined): PageOfRows {
+  const backwards = cursor?.direction === 'previous';
+  const more = fetched.length > count;
+  const rows = fetched.slice(0, count);
+  if (backwards) rows.reverse();
+  const page: PageOfRows = { rows };
+  const hasNext = backwards ? cursor !== undefined : more;
+  const hasPrevious = backwards ? more : cursor !== undefined;
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  if (hasNext && last) page.nextCursor = encodeCursor(columns, 'next', last);
+  if (hasPrevious && first) page.previousCursor = encodeCursor(columns, 'previous', first);
+  return page;
+}

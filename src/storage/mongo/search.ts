@@ -8,7 +8,7 @@ import type { SearchQuery } from '../../search/ir.js';
 import type { SearchPage } from '../port.js';
 import { andFilters, baseFilter, compileWhere, type SubQueryRunner } from './compile.js';
 import { toStoredVersion, VERSION_PROJECTION, type ResourceDocument } from './document.js';
-import { decodeCursor, encodeCursor, keysetFilter, sortColumns, sortSpec } from './paging.js';
+import { decodeCursor, finishPage, keysetFilter, sortColumns, sortSpec } from './paging.js';
 
 export interface FindOptions {
   projection?: Document;
@@ -35,22 +35,15 @@ export async function executeSearch(query: SearchQuery, source: DocumentSource):
 
   const backwards = cursor?.direction === 'previous';
   const pageFilter = cursor ? andFilters([filter, keysetFilter(columns, cursor.values, backwards)]) : filter;
-  const projection: Document = { ...VERSION_PROJECTION, srt: 1, seq: 1, lastUpdated: 1 };
   const rows = await source.findSorted(pageFilter, {
-    projection, sort: sortSpec(columns, backwards), limit: query.count + 1,
+    projection: { ...VERSION_PROJECTION, srt: 1, seq: 1, lastUpdated: 1 },
+    sort: sortSpec(columns, backwards),
+    limit: query.count + 1,
   });
-  const more = rows.length > query.count;
-  const pageRows = rows.slice(0, query.count);
-  if (backwards) pageRows.reverse();
-
+  const { rows: pageRows, nextCursor, previousCursor } = finishPage(rows, query.count, columns, cursor);
   const page: SearchPage = { items: pageRows.map((row) => toStoredVersion(row as ResourceDocument)) };
   if (total !== undefined) page.total = total;
-  const first = pageRows[0];
-  const last = pageRows[pageRows.length - 1];
-  // Walking forwards, rows before the cursor exist; walking backwards, rows after it do.
-  const hasNext = backwards ? cursor !== undefined : more;
-  const hasPrevious = backwards ? more : cursor !== undefined;
-  if (hasNext && last) page.nextCursor = encodeCursor(columns, 'next', last);
-  if (hasPrevious && first) page.previousCursor = encodeCursor(columns, 'previous', first);
+  if (nextCursor) page.nextCursor = nextCursor;
+  if (previousCursor) page.previousCursor = previousCursor;
   return page;
 }
