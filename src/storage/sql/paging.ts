@@ -66,25 +66,30 @@ export function orderByClause(columns: OrderColumn[], reversed: boolean): string
 
 /** Rows strictly after (or before) the anchor in the forward order; inclusive adds the anchor itself. */
 export function keysetCondition(params: Params, columns: OrderColumn[], anchor: KeyValue[], side: 'after' | 'before', inclusive: boolean): string {
+  // every term binds its own values, in text order, because positional placeholders cannot be reused
+  const equal = (n: number) => {
+    const value = anchor[n] ?? null;
+    return value === null ? `${columns[n]!.expr} IS NULL` : `${columns[n]!.expr} = ${params.bind(value)}`;
+  };
   const alternatives: string[] = [];
-  const equalSoFar: string[] = [];
   columns.forEach((column, n) => {
     const value = anchor[n] ?? null;
-    const beyond = side === 'after' ? afterColumn(params, column, value) : beforeColumn(params, column, value);
-    if (beyond) alternatives.push([...equalSoFar, beyond].join(' AND '));
-    equalSoFar.push(value === null ? `${column.expr} IS NULL` : `${column.expr} = ${params.bind(value)}`);
+    const reachable = side === 'after' ? value !== null : true;
+    if (!reachable) return;
+    const terms = columns.slice(0, n).map((_, m) => equal(m));
+    terms.push(side === 'after' ? afterColumn(params, column, value!) : beforeColumn(params, column, value));
+    alternatives.push(terms.join(' AND '));
   });
-  if (inclusive) alternatives.push(equalSoFar.join(' AND '));
+  if (inclusive) alternatives.push(columns.map((_, n) => equal(n)).join(' AND '));
   return alternatives.length ? `(${alternatives.map((term) => `(${term})`).join(' OR ')})` : '1 = 0';
 }
 
-function afterColumn(params: Params, column: OrderColumn, value: KeyValue): string | undefined {
-  if (value === null) return undefined;
+function afterColumn(params: Params, column: OrderColumn, value: string | number): string {
   const comparison = `${column.expr} ${column.descending ? '<' : '>'} ${params.bind(value)}`;
   return column.nullable ? `(${column.expr} IS NULL OR ${comparison})` : comparison;
 }
 
-function beforeColumn(params: Params, column: OrderColumn, value: KeyValue): string | undefined {
+function beforeColumn(params: Params, column: OrderColumn, value: KeyValue): string {
   if (value === null) return `${column.expr} IS NOT NULL`;
   return `${column.expr} ${column.descending ? '>' : '<'} ${params.bind(value)}`;
 }
