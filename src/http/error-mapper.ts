@@ -5,7 +5,8 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FhirError, type ErrorCode } from '../fhir/errors.js';
-import { toOperationOutcome } from '../fhir/operation-outcome.js';
+import { errorOutcome } from '../fhir/operation-outcome.js';
+import type { Resource } from '../fhir/types.js';
 import { writeResource } from './reply.js';
 
 const FASTIFY_ERROR_CODES: Record<string, ErrorCode> = {
@@ -48,7 +49,7 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   const fhirError = toFhirError(error, request);
   if (fhirError.status >= 500) request.log.error({ err: error }, 'request failed');
   for (const [name, value] of Object.entries(fhirError.headers)) reply.header(name, value);
-  return writeResource(request, reply, fhirError.status, toOperationOutcome(fhirError.issues));
+  return writeResource(request, reply, fhirError.status, errorOutcome(fhirError) as unknown as Resource);
 }
 
 export function sendRouteNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {

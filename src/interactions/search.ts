@@ -4,12 +4,12 @@
  */
 import { toOperationOutcome } from '../fhir/operation-outcome.js';
 import type { Issue } from '../fhir/errors.js';
-import type { BundleEntry, Resource } from '../fhir/types.js';
+import type { BundleEntry, R4, Resource } from '../fhir/types.js';
 import { parseSearch } from '../search/parse.js';
 import type { Condition } from '../search/ir.js';
 import { outcomeEntry, searchEntry, searchsetBundle } from '../response/bundle.js';
-import { resolveIncludes, type IncludeRequest } from '../response/includes.js';
-import { decodeCursor, pagingLinks, type QueryPairs } from '../response/paging.js';
+import { resolveIncludes } from '../response/includes.js';
+import { decodeCursor, pagingLinks } from '../response/paging.js';
 import { selectElements, summarize, type SummaryMode } from '../response/summary.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 
@@ -31,14 +31,26 @@ function searchParameters(query: Record<string, string[]>): Record<string, strin
   return params;
 }
 
-function ignoredOutcomeIssues(ignored: { name: string; reason?: string }[]): Issue[] {
-  return ignored.map((parameter) => ({
+function ignoredOutcomeIssues(ignored: string[]): Issue[] {
+  return ignored.map((name) => ({
     severity: 'warning',
     code: 'not-supported',
-    diagnostics: `Parameter "${parameter.name}" was ignored${parameter.reason ? `: ${parameter.reason}` : ''} (Prefer: handling=lenient)`,
-    expression: [parameter.name],
+    diagnostics: `Parameter "${name}" is not known or not valid here and was ignored (Prefer: handling=lenient)`,
+    expression: [name],
     errorCode: 'unknown-search-parameter',
   }));
+}
+
+/** ValueSet resources stored on this server, for :in / :not-in (R4 search.html#token) */
+function storedValueSetResolver(ctx: ServerContext): (url: string) => Promise<R4.ValueSet | undefined> {
+  return async (url) => {
+    const page = await ctx.store.search({
+      types: ['ValueSet'],
+      where: [{ kind: 'param', param: 'url', index: 'uri', values: [{ kind: 'uri', op: 'eq', value: url }] }],
+      sort: [], count: 1, total: 'none',
+    });
+    return page.items[0]?.resource as unknown as R4.ValueSet | undefined;
+  };
 }
 
 export async function runSearch(ctx: ServerContext, req: InteractionRequest, scope: SearchScope): Promise<InteractionResult> {
@@ -47,8 +59,10 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
     defaultCount: ctx.config.defaultCount,
     maxCount: ctx.config.maxCount,
     defs: ctx.definitions,
+    baseUrls: [req.baseUrl],
+    resolveValueSet: storedValueSetResolver(ctx),
   });
-  const summary = parsed.summary as SummaryMode | undefined;
+  const summary: SummaryMode | undefined = parsed.summary;
   const countOnly = summary === 'count';
   const cursor = decodeCursor(req.query._cursor);
   const page = await ctx.store.search({
@@ -60,12 +74,19 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
   });
   const matches = page.items.flatMap((version) => (version.resource ? [version.resource] : []));
   const issues: Issue[] = ignoredOutcomeIssues(parsed.ignored);
+  if (parsed.countLimited) {
+    issues.push({
+      severity: 'information', code: 'informational', errorCode: 'invalid-count',
+      diagnostics: `_count=${parsed.countLimited.requested} exceeds the server maximum; pages hold at most ${parsed.countLimited.max} resources`,
+      expression: ['_count'],
+    });
+  }
   const entries: BundleEntry[] = [];
   const present = (resource: Resource) => summarize(ctx.definitions, resource, summary);
   for (const resource of matches) entries.push(searchEntry(req.baseUrl, selectElements(ctx.definitions, present(resource), parsed.elements), 'match'));
   if (!countOnly && (parsed.includes.length > 0 || parsed.revIncludes.length > 0)) {
     const included = await resolveIncludes(ctx.store, ctx.searchParameters, matches,
-      parsed.includes as IncludeRequest[], parsed.revIncludes as IncludeRequest[], ctx.config.maxIncludes);
+      parsed.includes, parsed.revIncludes, ctx.config.maxIncludes);
     for (const resource of included.resources) entries.push(searchEntry(req.baseUrl, present(resource), 'include'));
     if (included.truncated) {
       issues.push({
@@ -76,7 +97,7 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
   }
   if (issues.length > 0) entries.push(outcomeEntry(toOperationOutcome(issues)));
   const endpoint = scope.path ? `${req.baseUrl}/${scope.path}` : req.baseUrl;
-  const links = pagingLinks(endpoint, parsed.selfParams as QueryPairs, page, cursor);
+  const links = pagingLinks(endpoint, parsed.selfParams, page, cursor);
   const bundle = searchsetBundle({ total: page.total, links, entries, now: ctx.now() });
   return { status: 200, headers: {}, body: bundle as unknown as Resource };
 }
