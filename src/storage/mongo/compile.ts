@@ -55,8 +55,18 @@ function compositeMatch(condition: Extract<Condition, { kind: 'composite' }>): D
   return { cmp: { $elemMatch: entryMatch(condition.param, anyOf(alternatives, NO_ENTRY)) } };
 }
 
+/**
+ * Compiled one after another, never concurrently: sub-queries may run inside a MongoDB transaction, whose
+ * session does not take parallel operations.
+ */
+async function compileEach(conditions: Condition[], runner: SubQueryRunner): Promise<Document[]> {
+  const filters: Document[] = [];
+  for (const condition of conditions) filters.push(await compileCondition(condition, runner));
+  return filters;
+}
+
 export async function compileWhere(conditions: Condition[], runner: SubQueryRunner): Promise<Document> {
-  return andFilters(await Promise.all(conditions.map((condition) => compileCondition(condition, runner))));
+  return andFilters(await compileEach(conditions, runner));
 }
 
 export async function compileCondition(condition: Condition, runner: SubQueryRunner): Promise<Document> {
@@ -81,7 +91,7 @@ export async function compileCondition(condition: Condition, runner: SubQueryRun
       // $nor over the whole compiled condition = "no matching entry" (SQL NOT EXISTS), absent arrays included
       return { $nor: [await compileCondition(condition.condition, runner)] };
     case 'or':
-      return anyOf(await Promise.all(condition.conditions.map((c) => compileCondition(c, runner))), NO_DOCUMENT);
+      return anyOf(await compileEach(condition.conditions, runner), NO_DOCUMENT);
     case 'and':
       return compileWhere(condition.conditions, runner);
     case 'chain':
