@@ -143,6 +143,25 @@ export async function runContract(t: Tap, makeStore: MakeStore): Promise<void> {
     });
   });
 
+  await t.test('conditional create is race-free inside withTransaction (http.html#ccreate)', async (t) => {
+    await withStore(makeStore, async (store) => {
+      const byIdentifier: SearchQuery = {
+        types: ['Patient'], where: [{ kind: 'param', param: 'identifier', index: 'token', values: [{ kind: 'token', op: 'eq', system: 'urn:race', code: 'R-1' }] }],
+        sort: [], count: 2, total: 'none',
+      };
+      const conditionalCreate = (n: number) => store.withTransaction(async (tx) => {
+        const existing = await tx.search(byIdentifier);
+        if (existing.items.length) return 'existing';
+        const resource: Resource = { resourceType: 'Patient', id: `cc${n}`, identifier: [{ system: 'urn:race', value: 'R-1' }] };
+        await tx.write(versionOf(resource, 1, instant(n)));
+        return 'created';
+      });
+      const outcomes = await Promise.all([1, 2, 3, 4, 5, 6].map(conditionalCreate));
+      t.equal(outcomes.filter((outcome) => outcome === 'created').length, 1, 'exactly one create');
+      t.equal((await store.search(byIdentifier)).items.length, 1, 'exactly one resource with the identifier');
+    });
+  });
+
   await t.test('paging with cursors while data changes (search.html#paging)', async (t) => {
     await withStore(makeStore, async (store) => {
       for (let n = 0; n < 25; n++) await store.write(versionOf(patient(`pg${String(n).padStart(2, '0')}`, `Page${String(n % 7)}`), 1, instant(n)));
