@@ -40,6 +40,7 @@ export function createValidator(definitions: Definitions = definitionsSync()): R
     allErrors: true,
     logger: false,
     validateSchema: false,
+    inlineRefs: false,
     code: { regExp: Object.assign(xmlSchemaRegExp, { code: 'xmlSchemaRegExp' }) },
   });
   ajv.addMetaSchema(requireFromHere('ajv/dist/refs/json-schema-draft-06.json') as object);
