@@ -29,12 +29,10 @@ export function compartmentCondition(
   if (params.length === 0) {
     throw new FhirError('invalid-parameter', `${resourceType} resources are not part of the ${compartmentType} compartment`);
   }
-  const conditions: Condition[] = [];
+  // the resource defining the compartment is in it (R4 lists `{def}` for some, e.g. Encounter, not Patient)
+  const conditions: Condition[] = resourceType === compartmentType ? [{ kind: 'id', ids: [compartmentId] }] : [];
   for (const param of params) {
-    if (param === '{def}') {
-      if (resourceType === compartmentType) conditions.push({ kind: 'id', ids: [compartmentId] });
-      continue;
-    }
+    if (param === '{def}') continue;
     const def = registry.get(resourceType, param);
     if (!def || def.type !== 'reference') continue;
     conditions.push({

@@ -5,6 +5,7 @@
 import type { IndexEntries } from './index-entries.js';
 import type { R4, Resource } from '../fhir/types.js';
 import type { Definitions } from '../fhir/definitions.js';
+import { FhirError } from '../fhir/errors.js';
 import { partsForBase, splitTopLevelUnion } from './expression.js';
 import { compilePath, type PathEvaluator } from './path.js';
 import { extractEntries, type CompiledParam } from './extract.js';
@@ -131,7 +132,14 @@ export function createSearchParameterRegistry(defs: Definitions, options: Regist
       return extractEntries(resource, params ? params.values() : [], { baseUrls });
     },
     addCustom(sp) {
-      if (!sp.url || !sp.code || !sp.base?.length) throw new TypeError('A SearchParameter needs url, code and base');
+      if (!sp.url || !sp.code || !sp.base?.length) {
+        throw new FhirError('invalid-resource', 'A SearchParameter needs url, code and base', { expression: ['SearchParameter'] });
+      }
+      try {
+        for (const base of sp.base) if (sp.expression) partsForBase(sp.expression, base).forEach((part) => compilePath(part, base));
+      } catch (error) {
+        throw new FhirError('invalid-resource', `SearchParameter ${sp.url}: the expression does not compile: ${(error as Error).message}`, { expression: ['SearchParameter.expression'] });
+      }
       const previous = custom.get(sp.url);
       if (previous) uninstall(previous);
       custom.set(sp.url, sp);
