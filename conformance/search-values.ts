@@ -63,6 +63,8 @@ function referenceValue(value: unknown, targetType: string | undefined): string 
     if (targetType && relative[1] !== targetType) return undefined;
     return `${relative[1]}/${relative[2]}`;
   }
+  const absolute = /^https?:\/\/.*\/([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}$/.exec(reference);
+  if (absolute && targetType && absolute[1] !== targetType) return undefined;
   return /^https?:\/\//.test(reference) ? escapeSearch(reference) : undefined;
 }
 
