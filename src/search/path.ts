@@ -13,7 +13,7 @@ export interface PathNode { value: unknown; type: string; /** model path key for
 export type PathEvaluator = (start: PathNode, resource: Resource) => PathNode[];
 
 type Step =
-  | { kind: 'child'; name: string }
+  | { kind: 'child'; name: string; cache: Map<string, ChildResolution> }
   | { kind: 'index'; index: number }
   | { kind: 'ofType'; type: string }
   | { kind: 'resolveIs'; type: string }
@@ -129,7 +129,7 @@ function parseSteps(src: string): Step[] | null {
   } else {
     const ident = /^[A-Za-z][A-Za-z0-9_]*/.exec(src);
     if (!ident) return null;
-    steps.push({ kind: 'child', name: ident[0] });
+    steps.push({ kind: 'child', name: ident[0], cache: new Map() });
     i = ident[0].length;
   }
   while (i < src.length) {
@@ -144,7 +144,7 @@ function parseSteps(src: string): Step[] | null {
     if (!ident) return null;
     i += 1 + ident[0].length;
     if (src[i] !== '(') {
-      steps.push({ kind: 'child', name: ident[0] });
+      steps.push({ kind: 'child', name: ident[0], cache: new Map() });
       continue;
     }
     const close = matchingParen(src, i);
@@ -194,30 +194,30 @@ function itemNode(item: unknown, type: string, key: string): PathNode {
   return { value: item, type, key };
 }
 
-function child(nodes: PathNode[], name: string): PathNode[] {
+/** how `name` resolves under a parent model key: one declared type, or the typed keys of a choice element */
+type ChildResolution = { jsonKey: string; type: string; nextKey: string }[];
+
+function resolveChild(parentKey: string, name: string): ChildResolution {
+  let key = `${parentKey}.${name}`;
+  key = model.pathsDefinedElsewhere[key] ?? key;
+  const declared = model.path2Type[key];
+  if (declared) {
+    const type = fhirTypeName(declared);
+    return [{ jsonKey: name, type, nextKey: declared === 'BackboneElement' || declared === 'Element' ? key : type }];
+  }
+  const choices = model.choiceTypePaths[key];
+  if (choices) return choices.map((choice) => ({ jsonKey: name + choice, type: fhirTypeName(choice), nextKey: fhirTypeName(choice) }));
+  return [{ jsonKey: name, type: 'unknown', nextKey: 'unknown' }];
+}
+
+function child(nodes: PathNode[], step: { name: string; cache: Map<string, ChildResolution> }): PathNode[] {
   const out: PathNode[] = [];
   for (const node of nodes) {
     const value = node.value;
     if (!value || typeof value !== 'object' || Array.isArray(value)) continue;
-    const record = value as Record<string, unknown>;
-    let key = `${node.key}.${name}`;
-    key = model.pathsDefinedElsewhere[key] ?? key;
-    const declared = model.path2Type[key];
-    if (declared) {
-      const type = fhirTypeName(declared);
-      const nextKey = declared === 'BackboneElement' || declared === 'Element' ? key : type;
-      pushItems(out, record[name], type, nextKey);
-      continue;
-    }
-    const choices = model.choiceTypePaths[key];
-    if (choices) {
-      for (const choice of choices) {
-        const type = fhirTypeName(choice);
-        pushItems(out, record[name + choice], type, type);
-      }
-      continue;
-    }
-    pushItems(out, record[name], 'unknown', 'unknown');
+    let resolution = step.cache.get(node.key);
+    if (!resolution) step.cache.set(node.key, (resolution = resolveChild(node.key, step.name)));
+    for (const { jsonKey, type, nextKey } of resolution) pushItems(out, (value as Record<string, unknown>)[jsonKey], type, nextKey);
   }
   return out;
 }
@@ -242,7 +242,7 @@ export function referenceTargetType(reference: unknown): string | undefined {
 function applyStep(step: Step, nodes: PathNode[], resource: Resource): PathNode[] {
   switch (step.kind) {
     case 'child':
-      return child(nodes, step.name);
+      return child(nodes, step);
     case 'index':
       return nodes[step.index] ? [nodes[step.index]!] : [];
     case 'ofType':
