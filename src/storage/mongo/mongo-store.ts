@@ -4,7 +4,7 @@
  * transaction of its own unless it is part of withTransaction, whose store binds every operation to the
  * transaction's session.
  */
-import { MongoClient, type ClientSession, type Collection, type Db, type Document } from 'mongodb';
+import { MongoClient, MongoError, type ClientSession, type Collection, type Db, type Document } from 'mongodb';
 import { FhirError } from '../../fhir/errors.js';
 import type { SearchQuery } from '../../search/ir.js';
 import type { FhirStore, HistoryQuery, Page, SearchPage, StoredVersion, VersionWrite } from '../port.js';
@@ -14,7 +14,7 @@ import {
 } from './document.js';
 import { readHistory } from './history.js';
 import { executeSearch, type DocumentSource } from './search.js';
-import { HISTORY, prepareDatabase, RESOURCES } from './startup.js';
+import { HISTORY, LOCKS, prepareDatabase, RESOURCES } from './startup.js';
 
 /** targets per query for _revinclude, keeping each $or small */
 const TARGETS_PER_QUERY = 500;
@@ -25,7 +25,37 @@ interface Shared {
   db: Db;
   resources: Collection<ResourceDocument>;
   history: Collection<HistoryDocument>;
+  locks: Collection<{ _id: string; n: number }>;
   nextSeq: () => number;
+}
+
+/**
+ * MongoDB transactions are snapshot isolated: two transactions that both search, find nothing, and then create
+ * would both commit (write skew), breaking conditional create. So a transaction that writes after searching
+ * first bumps one lock document per searched resource type; two such transactions write the same document,
+ * the later one gets a transient WriteConflict, and the driver reruns it against the committed state.
+ */
+class SearchLocks {
+  private readonly searched = new Set<string>();
+  private readonly bumped = new Set<string>();
+
+  noteSearch(types: string[] | null): void {
+    for (const type of types ?? ['*']) this.searched.add(`search:${type}`);
+  }
+
+  async bumpBeforeWrite(locks: Shared['locks'], session: ClientSession): Promise<void> {
+    for (const key of this.searched) {
+      if (this.bumped.has(key)) continue;
+      try {
+        await locks.updateOne({ _id: key }, { $inc: { n: 1 } }, { upsert: true, session });
+      } catch (error) {
+        // two first-ever upserts of one lock race: a conflict like any other, so let the driver rerun
+        if (error instanceof MongoError && error.code === DUPLICATE_KEY) error.addErrorLabel('TransientTransactionError');
+        throw error;
+      }
+      this.bumped.add(key);
+    }
+  }
 }
 
 /** The database named in the URL path, else "fhir". */
@@ -42,6 +72,7 @@ export async function createMongoStore(url: string): Promise<FhirStore> {
     db,
     resources: db.collection<ResourceDocument>(RESOURCES),
     history: db.collection<HistoryDocument>(HISTORY),
+    locks: db.collection<{ _id: string; n: number }>(LOCKS),
     nextSeq: createSequence(),
   });
 }
@@ -52,7 +83,11 @@ const versionConflict = (version: VersionWrite, detail: string) =>
 export class MongoStore implements FhirStore {
   readonly engine = 'mongo' as const;
 
-  constructor(private readonly shared: Shared, private readonly session?: ClientSession) {}
+  constructor(
+    private readonly shared: Shared,
+    private readonly session?: ClientSession,
+    private readonly searchLocks?: SearchLocks,
+  ) {}
 
   async init(): Promise<void> {
     await prepareDatabase(this.shared.db);
@@ -85,6 +120,7 @@ export class MongoStore implements FhirStore {
 
   private async writeIn(session: ClientSession, version: VersionWrite): Promise<void> {
     const { resources, history } = this.shared;
+    await this.searchLocks?.bumpBeforeWrite(this.shared.locks, session);
     const key = resourceKey(version.resourceType, version.id);
     const current = await resources.findOne({ _id: key }, { projection: { version: 1, deleted: 1, seq: 1 }, session });
     const acceptable = version.expectedPreviousVersion === 0
@@ -121,6 +157,7 @@ export class MongoStore implements FhirStore {
   }
 
   search(query: SearchQuery): Promise<SearchPage> {
+    this.searchLocks?.noteSearch(query.types);
     return executeSearch(query, this.source());
   }
 
@@ -137,7 +174,8 @@ export class MongoStore implements FhirStore {
 
   withTransaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
     if (this.session) return fn(this);
-    return this.runTransaction((session) => fn(new MongoStore(this.shared, session)));
+    // a rerun after a write conflict starts with fresh lock bookkeeping
+    return this.runTransaction((session) => fn(new MongoStore(this.shared, session, new SearchLocks())));
   }
 
   /**

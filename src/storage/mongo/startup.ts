@@ -6,6 +6,8 @@ import type { Db, Document, IndexDescription } from 'mongodb';
 
 export const RESOURCES = 'resources';
 export const HISTORY = 'history';
+/** small documents transactions write to conflict on purpose (mongo-store.ts SearchLocks) */
+export const LOCKS = 'locks';
 
 export class MongoStartupError extends Error {
   override name = 'MongoStartupError';
@@ -59,7 +61,7 @@ export async function prepareDatabase(db: Db): Promise<void> {
   const problem = transactionSupportProblem(hello);
   if (problem) throw new MongoStartupError(problem);
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-  for (const name of [RESOURCES, HISTORY]) {
+  for (const name of [RESOURCES, HISTORY, LOCKS]) {
     // collections cannot be created implicitly inside a multi-document transaction on every server version
     if (!existing.has(name)) await db.createCollection(name).catch(ignoreNamespaceExists);
   }
