@@ -31,7 +31,18 @@ interface FhirSchema {
   definitions: Record<string, unknown>;
 }
 
+/** The schema is read and prepared on the first validation, keeping it off the server's start-up path. */
 export function createValidator(definitions: Definitions = definitionsSync()): ResourceValidator {
+  let validator: ResourceValidator | undefined;
+  return {
+    validate(resource: Resource): Issue[] {
+      validator ??= buildValidator(definitions);
+      return validator.validate(resource);
+    },
+  };
+}
+
+function buildValidator(definitions: Definitions): ResourceValidator {
   const schema = JSON.parse(fs.readFileSync(packageFile('json-schema', (pkg) => pkg.schema), 'utf8')) as FhirSchema;
   const formatByPattern = primitiveTypeByPattern(schema);
   completeFhirVersionEnums(schema, definitions);
