@@ -2,10 +2,12 @@
  * MongoDB cross-check without a mongod (DESIGN.md "MongoDB in CI"): every search case runs through the
  * store's own search code (compile, chain/_has sub-queries, _sort, keyset cursors) with mingo evaluating
  * each emitted filter over the documents the store would hold, and must return exactly the expected ids
- * in order. Shared contract cases (test/storage/contract-*.ts, storage engineer) run when present; the
- * MongoDB compiler's own cases (mongo-cases-local.ts) always run.
+ * in order. Shared contract cases (test/storage/contract-*.ts, storage engineer) run when present, and are
+ * also run on SQLite to compare results page by page; the MongoDB compiler's own cases (mongo-cases-local.ts)
+ * always run.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
@@ -78,3 +80,36 @@ const shared = await loadShared();
 t.test('shared storage contract cases under mingo', {
   skip: shared ? false : 'NOT RUN: test/storage/contract-fixtures.ts and contract-cases.ts are not present yet',
 }, (t) => runCases(t, shared!.fixtures, shared!.cases, false));
+
+/**
+ * The same cases on the SQLite engine over the same fixtures: the MongoDB compiler under mingo must return
+ * exactly what SQLite returns, in the same order even without _sort (both tie-break on creation order), and
+ * the same pages.
+ */
+t.test('mingo agrees with SQLite on every shared case, page by page', {
+  skip: shared ? false : 'NOT RUN: the shared contract files are not present yet',
+}, async (t) => {
+  const { createStore } = await import('../../src/storage/create-store.js');
+  const { loadFixtures } = await import('./contract.js');
+  const directory = mkdtempSync(path.join(tmpdir(), 'mongo-vs-sqlite-'));
+  const sqlite = await createStore({ store: `sqlite:${path.join(directory, 'fhir.sqlite')}`, dataDir: directory });
+  t.teardown(async () => {
+    await sqlite.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  await loadFixtures(sqlite);
+  const source = mingoSource(documentsFor(shared!.fixtures));
+  const keys = (items: StoredVersion[]) => items.map((item) => `${item.resourceType}/${item.id}`);
+  for (const c of shared!.cases) {
+    const query: SearchQuery = { ...c.query, total: 'accurate' };
+    const [mongo, reference] = [await executeSearch(query, source), await sqlite.search(query)];
+    t.same(keys(mongo.items), keys(reference.items), `${c.name}: same ids in the same order`);
+    t.equal(mongo.total, reference.total, `${c.name}: same total`);
+    if (reference.items.length > 1) {
+      const paged = { ...query, count: 1 };
+      const mongoSecond = await executeSearch({ ...paged, cursor: (await executeSearch(paged, source)).nextCursor }, source);
+      const sqliteSecond = await sqlite.search({ ...paged, cursor: (await sqlite.search(paged)).nextCursor });
+      t.same(keys(mongoSecond.items), keys(sqliteSecond.items), `${c.name}: same second page`);
+    }
+  }
+});

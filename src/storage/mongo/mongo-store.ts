@@ -203,15 +203,18 @@ export class MongoStore implements FhirStore {
   ): Promise<StoredVersion[]> {
     if (targets.length === 0 || limit <= 0 || sourceTypes?.length === 0 || params?.length === 0) return [];
     const found: StoredVersion[] = [];
+    const seen: string[] = [];
     for (let start = 0; start < targets.length && found.length < limit; start += TARGETS_PER_QUERY) {
       const pointsAt = targets.slice(start, start + TARGETS_PER_QUERY).map((target) => ({ tt: target.resourceType, ti: target.id }));
       const entry: Document = { $or: pointsAt };
       if (params) entry.p = { $in: params };
-      const filter: Document = { deleted: false, ref: { $elemMatch: entry } };
+      // a resource pointing at targets of two chunks is found once
+      const filter: Document = { deleted: false, ref: { $elemMatch: entry }, _id: { $nin: seen } };
       if (sourceTypes) filter.type = { $in: sourceTypes };
       const docs = await this.shared.resources
         .find(filter, { projection: VERSION_PROJECTION, sort: { seq: 1, _id: 1 }, limit: limit - found.length, session: this.session })
         .toArray();
+      seen.push(...docs.map((doc) => doc._id));
       found.push(...docs.map((doc) => toStoredVersion(doc as ResourceDocument)));
     }
     return found;
