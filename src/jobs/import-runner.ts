@@ -3,9 +3,11 @@
  * HTTP: validation, meta, index entries). Used by the import CLI and by $import.
  *
  * Re-runs create no duplicates:
- *  - a POST whose fullUrl is urn:uuid:<uuid> becomes PUT Type/<uuid>, so the resource keeps the
- *    identity the file gave it and a second run updates it instead of creating another;
- *  - other POSTs without ifNoneExist get `ifNoneExist: identifier=system|value` from their first identifier;
+ *  - a POST without ifNoneExist whose resource has an identifier becomes conditional on it
+ *    (`ifNoneExist: identifier=system|value`), so a second run, or another file describing the same
+ *    organization or practitioner, finds the existing resource instead of creating another;
+ *  - a POST without identifier whose fullUrl is urn:uuid:<uuid> becomes PUT Type/<uuid>: the resource keeps
+ *    the identity the file gave it and a second run updates it;
  *  - NDJSON lines with an id are PUT Type/id; lines without one are POSTed, conditional on their identifier.
  */
 import { readdirSync, statSync, readFileSync } from 'node:fs';
@@ -70,15 +72,17 @@ export function makeIdempotent(bundle: { entry?: RawEntry[] }): void {
     const request = entry.request;
     const resource = entry.resource;
     if (!request || !resource || String(request.method).toUpperCase() !== 'POST' || request.ifNoneExist) continue;
+    const criteria = identifierCriteria(resource);
+    if (criteria) {
+      request.ifNoneExist = criteria;
+      continue;
+    }
     const uuid = entry.fullUrl ? UUID_URN.exec(entry.fullUrl)?.[1] : undefined;
     if (uuid && isValidId(uuid)) {
       request.method = 'PUT';
       request.url = `${resource.resourceType}/${uuid}`;
       resource.id = uuid;
-      continue;
     }
-    const criteria = identifierCriteria(resource);
-    if (criteria) request.ifNoneExist = criteria;
   }
 }
 
