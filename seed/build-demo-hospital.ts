@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { department, healthcareServices, hospital, insurer, locations, practitionerRoles, practitioners, schedules, slots } from './build/organization.ts';
-import { bookedSlots, clinicalRecords, supplies } from './build/clinical.ts';
+import { department, healthcareServices, hospital, insurer, locations, practitionerRoles, practitioners, schedules, slots } from './build/organization.js';
+import { bookedSlots, clinicalRecords, supplies } from './build/clinical.js';
 
 const BASE = 'http://riverside-general.example.org/fhir';
 

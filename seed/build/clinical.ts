@@ -1,6 +1,6 @@
 /** Patients and what happens to them: encounters, findings, medication, billing, appointments and supplies. */
-import { LABORATORY, ORAL, SYSTEM, VITALS, concept, coding } from './codes.ts';
-import { department, hospital, insurer, locations, practitioners, refTo, slotId } from './organization.ts';
+import { LABORATORY, ORAL, SYSTEM, VITALS, concept, coding } from './codes.js';
+import { department, hospital, insurer, locations, practitioners, refTo, slotId } from './organization.js';
 
 type Resource = { resourceType: string; id: string; [key: string]: unknown };
 const quantity = (value: number, unit: string, code = unit) => ({ value, unit, system: SYSTEM.ucum, code });

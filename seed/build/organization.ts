@@ -1,5 +1,5 @@
 /** The hospital's structure: organizations, locations, staff, services, schedules and a week of slots. */
-import { SPECIALTY, SYSTEM, concept, coding } from './codes.ts';
+import { SPECIALTY, SYSTEM, concept, coding } from './codes.js';
 
 type Resource = { resourceType: string; id: string; [key: string]: unknown };
 const ref = (resourceType: string, id: string, display?: string) => ({ reference: `${resourceType}/${id}`, ...(display ? { display } : {}) });
@@ -30,7 +30,7 @@ export const department = Object.fromEntries(DEPARTMENTS.map((name) => [name, {
   name: `${name.charAt(0).toUpperCase()}${name.slice(1)} Department`,
   telecom: [{ system: 'phone', value: `+1-217-555-01${10 + DEPARTMENTS.indexOf(name)}`, use: 'work' }],
   partOf: ref('Organization', 'hospital', 'Riverside General Hospital'),
-} satisfies Resource])) as Record<Department, Resource>;
+} satisfies Resource])) as unknown as Record<Department, Resource>;
 
 const location = (id: string, name: string, type: [string, string], partOf: string | undefined, managingOrganization: Resource, extra: object = {}): Resource => ({
   resourceType: 'Location', id, status: 'active', name, mode: 'instance',
