@@ -1,0 +1,73 @@
+// The import CLI (npm run import): Bundles and NDJSON (Bulk Data IG ndjson), a report of failed lines,
+// a non-zero exit on failure, and re-runs that create no duplicates.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { createStore } from '../../src/storage/create-store.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-import-cli-'));
+t.teardown(() => fs.rmSync(work, { recursive: true, force: true }));
+const dataDir = path.join(work, 'data');
+
+function runImport(...args: string[]) {
+  return spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'src/cli/import.ts'), ...args], {
+    cwd: work, encoding: 'utf8', env: { ...process.env, FHIR_DATA_DIR: dataDir, FHIR_STORE: 'sqlite' },
+  });
+}
+
+async function counts(): Promise<Record<string, number>> {
+  const store = await createStore({ ...loadConfig({}), dataDir, store: 'sqlite' });
+  try {
+    const result: Record<string, number> = {};
+    for (const type of ['Patient', 'Observation', 'Organization']) {
+      result[type] = (await store.search({ types: [type], where: [], sort: [], count: 0, total: 'accurate' })).total ?? -1;
+    }
+    return result;
+  } finally {
+    await store.close();
+  }
+}
+
+const input = path.join(work, 'input');
+fs.mkdirSync(path.join(input, 'nested'), { recursive: true });
+const lines = [
+  JSON.stringify({ resourceType: 'Patient', id: 'nd-1', active: true }),
+  JSON.stringify({ resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'nd-2' }] }),
+  '{"resourceType": "Patient", "birthDate": "not a date", "id": "nd-bad"}',
+  'this is not json',
+  JSON.stringify({ resourceType: 'Observation', id: 'nd-obs', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/nd-1' } }),
+];
+fs.writeFileSync(path.join(input, 'nested', 'patients.ndjson'), lines.join('\n') + '\n');
+fs.writeFileSync(path.join(input, 'bundle.json'), JSON.stringify({
+  resourceType: 'Bundle', type: 'transaction', entry: [
+    { fullUrl: 'urn:uuid:0b0b7a3c-1f0e-4c8a-9d55-1a2b3c4d5e6f', request: { method: 'POST', url: 'Organization' }, resource: { resourceType: 'Organization', name: 'Ward A' } },
+    { fullUrl: 'urn:uuid:6a1f3c2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b', request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'b-1' }], managingOrganization: { reference: 'urn:uuid:0b0b7a3c-1f0e-4c8a-9d55-1a2b3c4d5e6f' } } },
+  ],
+}));
+
+t.test('loads files and folders, reports failed lines, exits 1', async (t) => {
+  const report = path.join(work, 'report.ndjson');
+  const run = runImport('--report', report, '--batch-size', '2', input);
+  t.equal(run.status, 1, `exit code (stderr: ${run.stderr.slice(-400)})`);
+  t.match(run.stderr, /resources, \d+\/s/, 'progress line with resources/s');
+  t.match(run.stderr, /2 failed: see .*report\.ndjson/);
+  const issues = fs.readFileSync(report, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  t.same(issues.map((i) => [path.basename(i.source), i.location, i.status]).sort(), [['patients.ndjson', 'line 3', 400], ['patients.ndjson', 'line 4', 400]]);
+  t.same(await counts(), { Patient: 3, Observation: 1, Organization: 1 });
+});
+
+t.test('a re-run creates no duplicates', async (t) => {
+  const run = runImport('--report', path.join(work, 'report2.ndjson'), input);
+  t.equal(run.status, 1, 'the bad lines still fail');
+  t.same(await counts(), { Patient: 3, Observation: 1, Organization: 1 });
+});
+
+t.test('usage errors exit 2', async (t) => {
+  t.equal(runImport().status, 2);
+  t.equal(runImport('--bogus', input).status, 2);
+  t.equal(runImport(path.join(work, 'empty-dir-that-does-not-exist')).status, 2);
+});
