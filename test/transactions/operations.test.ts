@@ -43,9 +43,9 @@ async function allPages(url: string): Promise<{ ids: string[]; pages: number; to
   let total: number | undefined;
   let next: string | undefined = url;
   while (next) {
-    const response = await app.inject({ url: next.replace(baseUrl, '/fhir') });
+    const response: { statusCode: number; body: string; json(): any } = await app.inject({ url: next.replace(baseUrl, '/fhir') });
     if (response.statusCode !== 200) throw new Error(`${next}: ${response.statusCode} ${response.body}`);
-    const bundle = response.json();
+    const bundle: any = response.json();
     pages++;
     total ??= bundle.total;
     ids.push(...(bundle.entry ?? []).map((e: any) => `${e.resource.resourceType}/${e.resource.id}`));
