@@ -38,8 +38,7 @@ export function schemaStatements(dialect: SqlDialect): string[] {
       asc_value ${text},
       desc_value ${text},
       PRIMARY KEY (rkey, param))`,
-    `CREATE INDEX IF NOT EXISTS ${SORT_TABLE}_asc ON ${SORT_TABLE} (param, asc_value, rkey)`,
-    `CREATE INDEX IF NOT EXISTS ${SORT_TABLE}_desc ON ${SORT_TABLE} (param, desc_value, rkey)`,
+    // no (param, value) indexes on sort keys: sorting joins matches by rkey, and every extra btree costs each write
   ];
   for (const spec of Object.values(INDEX_TABLES)) {
     const columns = spec.columns.map((column) => `${column.name} ${columnType[column.kind]}`).join(', ');
