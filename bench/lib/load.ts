@@ -1,5 +1,6 @@
 /** One autocannon run -> a measurement. */
 import autocannon, { type Options } from 'autocannon';
+import { loadAverageNow } from './figures.js';
 
 export interface Measurement {
   workload: string;
@@ -10,6 +11,8 @@ export interface Measurement {
   requests: number;
   errors: number;
   non2xx: number;
+  /** 1-minute load average of the machine when the run ended (the build host is shared) */
+  loadAverage: number;
 }
 
 export async function runLoad(workload: string, options: Options): Promise<Measurement> {
@@ -24,6 +27,7 @@ export async function runLoad(workload: string, options: Options): Promise<Measu
     requests: completed,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    loadAverage: loadAverageNow(),
   };
 }
 

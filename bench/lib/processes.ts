@@ -35,12 +35,28 @@ export function residentMegabytes(pid: number): number | undefined {
   }
 }
 
-export async function startFhirServer(options: { store: string; dataDir: string }): Promise<RunningServer> {
-  const port = await freePort();
-  const env = {
+/** Peak resident set size of a process in MB (VmHWM), while it runs. */
+export function peakResidentMegabytes(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The server's environment: FHIR_* from src/config.ts. The demo hospital seed is on unless `seed` is false. */
+export function fhirEnvironment(options: { store: string; dataDir: string; seed?: boolean; port?: number }): NodeJS.ProcessEnv {
+  return {
     ...process.env,
-    FHIR_HOST: '127.0.0.1', FHIR_PORT: String(port), FHIR_DATA_DIR: options.dataDir, FHIR_LOG_LEVEL: 'warn', FHIR_STORE: options.store,
+    FHIR_HOST: '127.0.0.1', FHIR_PORT: String(options.port ?? 0), FHIR_DATA_DIR: options.dataDir, FHIR_LOG_LEVEL: 'warn',
+    FHIR_STORE: options.store, FHIR_SEED: String(options.seed ?? true),
   };
+}
+
+export async function startFhirServer(options: { store: string; dataDir: string; seed?: boolean }): Promise<RunningServer> {
+  const port = await freePort();
+  const env = fhirEnvironment({ ...options, port });
   const base = `http://127.0.0.1:${port}/fhir`;
   return startAndWait(spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: projectRoot, env, stdio: ['ignore', 'inherit', 'inherit'] }), base, `${base}/metadata`);
 }

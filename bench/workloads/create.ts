@@ -6,13 +6,13 @@ export const createPatient: Workload = {
   name: 'create',
   description: 'POST /Patient (validate, index, write a version)',
   async measure(context, connections) {
-    return runLoad(this.name, {
+    return [await runLoad(this.name, {
       url: `${context.fhirBase}/Patient`,
       method: 'POST',
       connections,
       duration: context.durationSeconds,
       headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
       body: JSON.stringify(context.patient),
-    });
+    })];
   },
 };

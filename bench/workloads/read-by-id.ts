@@ -22,12 +22,12 @@ export const readById: Workload = {
   prepare: ensurePatients,
   async measure(context, connections) {
     const ids = context.patientIds.slice(0, READ_SET_SIZE);
-    return runLoad(this.name, {
+    return [await runLoad(this.name, {
       url: context.fhirBase,
       connections,
       duration: context.durationSeconds,
       requests: cyclingPaths(ids.map((id) => `${new URL(context.fhirBase).pathname}/Patient/${id}`), { accept: 'application/fhir+json' }),
-    });
+    })];
   },
 };
 
@@ -36,6 +36,6 @@ export const bareRead: Workload = {
   description: 'GET /Patient/<id> on a bare Fastify route serving the same JSON (baseline)',
   async measure(context, connections) {
     const paths = Array.from({ length: READ_SET_SIZE }, (_, index) => `/Patient/p${index}`);
-    return runLoad(this.name, { url: context.bareBase, connections, duration: context.durationSeconds, requests: cyclingPaths(paths) });
+    return [await runLoad(this.name, { url: context.bareBase, connections, duration: context.durationSeconds, requests: cyclingPaths(paths) })];
   },
 };
