@@ -63,10 +63,11 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   if (config.seed) await seedDemoHospital(ctx, log);
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info(`FHIR R4 server listening at ${endpointUrl({ ...config, port })}`);
+  await app.listen({
+    host: config.host,
+    port: config.port,
+    listenTextResolver: (address) => `FHIR R4 server listening at ${config.publicBaseUrl ?? `${address}${config.basePath}`}`,
+  });
 }
 
 main().catch((error: unknown) => {
