@@ -1,5 +1,7 @@
 /** read (R4 http.html#read) with conditional read If-None-Match / If-Modified-Since (http.html#cread). */
 import { FhirError, notFound } from '../fhir/errors.js';
+import type { Resource } from '../fhir/types.js';
+import { parseSummaryMode, selectElements, summarize } from '../response/summary.js';
 import type { FhirStore, StoredVersion } from '../storage/port.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 import { assertValidId, versionHeaders } from './write-version.js';
@@ -29,6 +31,14 @@ function notModifiedSince(header: string, lastUpdated: string): boolean {
   return Math.floor(Date.parse(lastUpdated) / 1000) * 1000 <= since;
 }
 
+/** _summary and _elements also apply to read and vread (R4 search.html#summary, #elements). */
+export function presentResource(ctx: ServerContext, req: InteractionRequest, resource: Resource | undefined): Resource | undefined {
+  if (!resource) return resource;
+  const summary = parseSummaryMode(req.query._summary);
+  const elements = req.query._elements?.flatMap((value) => value.split(',')).map((element) => element.trim()).filter(Boolean);
+  return selectElements(ctx.definitions, summarize(ctx.definitions, resource, summary), elements);
+}
+
 export async function read(ctx: ServerContext, req: InteractionRequest): Promise<InteractionResult> {
   const resourceType = req.resourceType!;
   const id = req.id!;
@@ -45,5 +55,5 @@ export async function read(ctx: ServerContext, req: InteractionRequest): Promise
   if (ifNoneMatch !== undefined ? etagMatches(ifNoneMatch, current.versionId) : ifModifiedSince !== undefined && notModifiedSince(ifModifiedSince, current.lastUpdated)) {
     return { status: 304, headers };
   }
-  return { status: 200, headers, body: current.resource };
+  return { status: 200, headers, body: presentResource(ctx, req, current.resource) };
 }

@@ -65,7 +65,6 @@ export async function writeResourceVersion(ctx: ServerContext, store: FhirStore,
   const lastUpdated = ctx.now().toISOString();
   const resource: Resource = { ...write.resource, id: write.id };
   resource.meta = nextMeta(write.resource, versionId, lastUpdated);
-  if (!resource.meta || Object.keys(resource.meta).length === 0) delete resource.meta;
   const errors = ctx.validator.validate(resource).filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
   if (errors.length > 0) {
     throw new FhirError('invalid-resource', errors[0].diagnostics, { issues: errors.map((issue) => ({ ...issue, errorCode: issue.errorCode ?? 'invalid-resource' })) });

@@ -155,3 +155,15 @@ t.test('R4 http.html#ccreate, #cond-update, #cdelete', async (t) => {
   t.equal((await app.inject({ method: 'DELETE', url: '/fhir/Patient?identifier=urn:test:mrn|dup' })).statusCode, 412, 'conditional delete, several matches');
   t.equal((await app.inject({ method: 'DELETE', url: '/fhir/Patient?identifier=urn:test:mrn|none' })).statusCode, 204, 'conditional delete, no match');
 });
+
+t.test('R4 search.html#summary and #elements on read', async (t) => {
+  await app.inject({ method: 'PUT', url: '/fhir/Patient/pat-summary', headers: { 'content-type': FHIR_JSON }, payload: patient({ id: 'pat-summary', gender: 'male', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">x</div>' } }) });
+  const summary = json((await app.inject({ method: 'GET', url: '/fhir/Patient/pat-summary?_summary=true' })).body);
+  t.notOk(summary.text);
+  t.equal(summary.gender, 'male');
+  t.ok(summary.meta.tag.some((tag: any) => tag.code === 'SUBSETTED'));
+  const elements = json((await app.inject({ method: 'GET', url: '/fhir/Patient/pat-summary/_history/1?_elements=gender' })).body);
+  t.same(Object.keys(elements).sort(), ['gender', 'id', 'meta', 'resourceType']);
+  const bad = await app.inject({ method: 'GET', url: '/fhir/Patient/pat-summary?_summary=everything' });
+  t.equal(bad.statusCode, 400);
+});
