@@ -7,6 +7,7 @@ import { loadCapabilityTemplate } from './interactions/capability-template.js';
 import type { ServerContext } from './interactions/types.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { sendError, sendRouteNotFound } from './http/error-mapper.js';
+import { registerOperationRoutes } from './http/routes-operations.js';
 import { restRoutePatterns } from './http/route-table.js';
 import { registerRestRoutes } from './http/routes.js';
 
@@ -37,6 +38,7 @@ export function buildApp(ctx: ServerContext, options: BuildAppOptions = {}): Fas
   const template = loadCapabilityTemplate();
   app.register(async (scope) => {
     registerBodyParsers(scope);
+    registerOperationRoutes(scope, ctx);
     registerRestRoutes(scope, ctx, template, restRoutePatterns(template));
   }, { prefix: ctx.config.basePath });
   return app;
