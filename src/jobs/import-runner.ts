@@ -33,6 +33,8 @@ export interface ImportCounters {
   onBytes(bytes: number): void;
   onResources(count: number): void;
   onIssue(issue: ImportIssue): void;
+  /** after each NDJSON batch is written, with the number of its last line ($import checkpoints here) */
+  onChunkDone?(lastLine: number): Promise<void>;
 }
 
 const UUID_URN = /^urn:uuid:([0-9a-fA-F-]{36})$/;
@@ -164,6 +166,7 @@ export async function importNdjsonLines(
     }
     if (valid.length > 0) await importChunk(ctx, baseUrl, source, valid, counters);
     counters.onBytes(chunk.reduce((sum, line) => sum + line.bytes, 0));
+    await counters.onChunkDone?.(chunk[chunk.length - 1].line);
   }
 }
 

@@ -1,0 +1,201 @@
+/**
+ * Bulk Data jobs ($export, $import; Bulk Data Access IG 2.0, "Asynchronous Bulk Data Request Pattern") as
+ * files under `<dataDir>/bulk/<jobId>/`: `job.json` holds the request, the state and a resumable position,
+ * the NDJSON outputs sit beside it. `job.json` is replaced atomically (write + rename), so a crash leaves
+ * either the previous checkpoint or the new one, and a restarted server resumes from it.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export type BulkJobState = 'queued' | 'running' | 'completed' | 'failed';
+
+/** One NDJSON file of a finished job, as listed in the manifest's output or error array. */
+/** One entry of a finished job's manifest: an NDJSON file of the job, or ($import output) the input it loaded. */
+export interface BulkFile { type: string; file?: string; count: number; inputUrl?: string }
+
+export interface ExportSpec {
+  level: 'system' | 'patient' | 'group';
+  groupId?: string;
+  /** _type; undefined = every type the level allows */
+  types?: string[];
+  /** _since as an ISO instant */
+  since?: string;
+  /** _typeFilter values, "Type?query", already checked at kick-off */
+  typeFilters: string[];
+  /** the `patient` parameter (POST, Patient and Group level): only these patients */
+  patients?: string[];
+  /** OperationOutcome diagnostics for parameters ignored under Prefer: handling=lenient */
+  warnings: string[];
+}
+
+/** Where an export of one type stands: patient chunk, engine cursor, resources and bytes written. */
+export interface TypePosition { chunk: number; cursor?: string; count: number; bytes: number; done: boolean }
+
+export interface ExportProgress {
+  /** fixed when the job starts, so a resumed job pages through the same plan */
+  types: string[];
+  patientIds?: string[];
+  expected: Record<string, number>;
+  positions: Record<string, TypePosition>;
+}
+
+export interface ImportInput { type: string; url: string; /** resolved local path */ path: string }
+
+export interface InputPosition { linesDone: number; resources: number; errors: number; done: boolean }
+
+export interface ImportProgress { inputs: InputPosition[]; errorBytes: number; totalBytes: number; bytesDone: number }
+
+interface JobCommon {
+  id: string;
+  state: BulkJobState;
+  createdAt: string;
+  /** Bulk Data manifest transactionTime: the export holds resources as of this instant */
+  transactionTime: string;
+  /** the kick-off request URL, echoed in the manifest */
+  request: string;
+  /** base URL file links are built on */
+  baseUrl: string;
+  completedAt?: string;
+  /** why the job failed (state failed) */
+  failure?: string;
+  output: BulkFile[];
+  error: BulkFile[];
+}
+
+export interface ExportJob extends JobCommon { kind: 'export'; spec: ExportSpec; progress?: ExportProgress }
+export interface ImportJob extends JobCommon { kind: 'import'; inputs: ImportInput[]; progress: ImportProgress }
+export type BulkJob = ExportJob | ImportJob;
+
+const JOB_ID = /^[0-9a-f-]{36}$/;
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ndjson$/;
+
+export function newJobId(): string {
+  return randomUUID();
+}
+
+export function isJobId(value: string): boolean {
+  return JOB_ID.test(value);
+}
+
+export function isOutputFileName(value: string): boolean {
+  return FILE_NAME.test(value);
+}
+
+/** The job folders under `<dataDir>/bulk`. */
+export class BulkJobFiles {
+  readonly root: string;
+
+  constructor(dataDir: string) {
+    this.root = path.join(dataDir, 'bulk');
+  }
+
+  dir(id: string): string {
+    if (!isJobId(id)) throw new Error(`not a job id: ${id}`);
+    return path.join(this.root, id);
+  }
+
+  file(id: string, name: string): string {
+    if (!isOutputFileName(name)) throw new Error(`not an output file name: ${name}`);
+    return path.join(this.dir(id), name);
+  }
+
+  async save(job: BulkJob): Promise<void> {
+    const dir = this.dir(job.id);
+    await mkdir(dir, { recursive: true });
+    const target = path.join(dir, 'job.json');
+    const temporary = `${target}.${process.pid}.tmp`;
+    await writeFile(temporary, JSON.stringify(job));
+    await rename(temporary, target);
+  }
+
+  async load(id: string): Promise<BulkJob | undefined> {
+    if (!isJobId(id)) return undefined;
+    try {
+      return JSON.parse(await readFile(path.join(this.dir(id), 'job.json'), 'utf8')) as BulkJob;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /** every readable job, oldest first */
+  async list(): Promise<BulkJob[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const jobs: BulkJob[] = [];
+    for (const name of names.filter(isJobId)) {
+      const job = await this.load(name).catch(() => undefined);
+      if (job) jobs.push(job);
+    }
+    return jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.dir(id), { recursive: true, force: true });
+  }
+}
+
+/** Tuning of the job runner; tests slow it down to stop a job half-way. */
+export interface BulkRunOptions {
+  /** resources per store page (export) */
+  pageSize: number;
+  /** NDJSON lines per transaction (import) */
+  importBatchSize: number;
+  /** at most one job.json checkpoint per this many ms (always one at the end of a type or input) */
+  checkpointMs: number;
+  /** pause after every page or import batch (0 in production) */
+  pageDelayMs: number;
+}
+
+export const DEFAULT_RUN_OPTIONS: BulkRunOptions = { pageSize: 1000, importBatchSize: 1000, checkpointMs: 250, pageDelayMs: 0 };
+
+/** What a running job may use: where its files go, how to checkpoint, and when to stop. */
+export interface JobRun {
+  options: BulkRunOptions;
+  /** absolute path of one of the job's output files */
+  outputFile(name: string): string;
+  /** persist the job as it is now (its position included) */
+  save(): Promise<void>;
+  /** aborted on cancel or server shutdown: the job checkpoints and throws JobInterrupted */
+  signal: AbortSignal;
+  /** called after every page or batch, for progress displays */
+  onProgress?(): void;
+}
+
+/** Thrown by a job that stopped at a checkpoint because its signal was aborted. */
+export class JobInterrupted extends Error {
+  constructor() {
+    super('the job was interrupted at a checkpoint');
+    this.name = 'JobInterrupted';
+  }
+}
+
+/** Saves at most every `checkpointMs`, or at once when forced; throws JobInterrupted after saving on abort. */
+export function checkpointer(run: JobRun): (force?: boolean) => Promise<void> {
+  let last = Date.now();
+  return async (force = false) => {
+    const interrupted = run.signal.aborted;
+    if (force || interrupted || Date.now() - last >= run.options.checkpointMs) {
+      await run.save();
+      last = Date.now();
+    }
+    run.onProgress?.();
+    if (interrupted) throw new JobInterrupted();
+    if (run.options.pageDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, run.options.pageDelayMs));
+    else await new Promise((resolve) => setImmediate(resolve));
+  };
+}
+
+/**
+ * The one directory `$import` reads `file://` inputs from (no outbound fetches): `config.bulkImportDir`
+ * when the configuration has it, else the FHIR_BULK_IMPORT_DIR environment variable, else `<dataDir>/import`.
+ */
+export function bulkImportDirectory(config: { dataDir: string; bulkImportDir?: string }, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(config.bulkImportDir ?? (env.FHIR_BULK_IMPORT_DIR || path.join(config.dataDir, 'import')));
+}

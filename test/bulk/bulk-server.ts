@@ -1,0 +1,88 @@
+/**
+ * Test support (not a test): the full app (buildApp) on a SQLite file in a data directory, with the
+ * operation routes. When app.ts does not register them yet, they are added in their own base-path scope.
+ * A server can be closed and a new one built on the same data directory (restart tests).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { registerBodyParsers } from '../../src/http/body-parsers.js';
+import { registerOperationRoutes } from '../../src/http/routes-operations.js';
+import { batchOrTransaction } from '../../src/interactions/bundle-dispatch.js';
+import type { ServerContext } from '../../src/interactions/types.js';
+import type { BulkRunOptions } from '../../src/jobs/bulk-job.js';
+import { startBulkJobRunner } from '../../src/jobs/bulk-job-runner.js';
+import { createServerContext } from '../../src/jobs/server-context.js';
+
+export const BASE = 'http://localhost:80/fhir';
+
+export interface BulkServer {
+  app: FastifyInstance;
+  ctx: ServerContext;
+  dataDir: string;
+  /** closes the app and the store; the data directory stays */
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startBulkServer(dataDir: string, runOptions?: Partial<BulkRunOptions>, overrides: Partial<Config> = {}): Promise<BulkServer> {
+  const config: Config = { ...loadConfig({}), dataDir, store: 'sqlite', seed: false, ...overrides };
+  const ctx = await createServerContext(config);
+  if (runOptions) startBulkJobRunner(ctx, runOptions);
+  const app = buildApp(ctx, { logger: false });
+  app.register(async (root) => {
+    if (root.hasRoute({ method: 'GET', url: `${config.basePath}/$export` })) return;
+    await root.register(async (scope) => {
+      registerBodyParsers(scope);
+      registerOperationRoutes(scope, ctx);
+    }, { prefix: config.basePath });
+  });
+  await app.ready();
+  return {
+    app, ctx, dataDir,
+    async close() {
+      await app.close();
+      await ctx.store.close();
+    },
+  };
+}
+
+/** Loads resources with PUT (ids kept) through one transaction. */
+export async function putResources(ctx: ServerContext, resources: Record<string, unknown>[]): Promise<void> {
+  await batchOrTransaction(ctx, {
+    baseUrl: BASE, method: 'POST', query: {}, headers: {}, prefer: { return: 'minimal' },
+    body: { resourceType: 'Bundle', type: 'transaction', entry: resources.map((resource) => ({ request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` }, resource })) },
+  });
+}
+
+export const ASYNC_HEADERS = { accept: 'application/fhir+json', prefer: 'respond-async' };
+
+/** The path of an absolute URL the server handed out (inject takes paths). */
+export function pathOf(url: string): string {
+  return new URL(url).pathname + new URL(url).search;
+}
+
+export async function waitForCompletion(app: FastifyInstance, statusUrl: string, timeoutMs = 60_000): Promise<LightMyRequestResponse> {
+  const started = Date.now();
+  for (;;) {
+    const response = await app.inject({ method: 'GET', url: pathOf(statusUrl) });
+    if (response.statusCode !== 202) return response;
+    if (Date.now() - started > timeoutMs) throw new Error(`job at ${statusUrl} still running after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export function ndjsonLines(text: string): Record<string, any>[] {
+  return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line));
+}
+
+export function firstIssue(body: string): { code?: string; errorCode?: string; diagnostics?: string } {
+  const issue = JSON.parse(body)?.issue?.[0] ?? {};
+  return { code: issue.code, errorCode: issue.details?.coding?.[0]?.code, diagnostics: issue.diagnostics };
+}
