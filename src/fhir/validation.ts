@@ -46,6 +46,7 @@ function buildValidator(definitions: Definitions): ResourceValidator {
   const schema = JSON.parse(fs.readFileSync(packageFile('json-schema', (pkg) => pkg.schema), 'utf8')) as FhirSchema;
   const formatByPattern = primitiveTypeByPattern(schema);
   completeFhirVersionEnums(schema, definitions);
+  addCanonicalExtensionSlots(schema);
   const ajv = new Ajv({
     strict: false,
     allErrors: true,
@@ -171,6 +172,26 @@ function completeFhirVersionEnums(schema: FhirSchema, definitions: Definitions):
   };
   if (codes.includes('4.0.1')) visit(schema.definitions);
 }
+
+/**
+ * R4 JSON gives every primitive element a `_name` sibling for its id and extensions (json.html#primitive),
+ * but fhir.schema.json 4.0 omits it for canonical-typed elements (e.g. StructureDefinition._baseDefinition
+ * in the pristine Bundle-resources example). The slot is added as the schema does for every other primitive.
+ */
+function addCanonicalExtensionSlots(schema: FhirSchema): void {
+  for (const definition of Object.values(schema.definitions) as { properties?: Record<string, SchemaProperty> }[]) {
+    const properties = definition.properties;
+    if (!properties) continue;
+    for (const [name, property] of Object.entries(properties)) {
+      if (name.startsWith('_') || properties[`_${name}`]) continue;
+      const element = { $ref: '#/definitions/Element' };
+      if (property.$ref === '#/definitions/canonical') properties[`_${name}`] = element;
+      else if (property.items?.$ref === '#/definitions/canonical') properties[`_${name}`] = { type: 'array', items: element };
+    }
+  }
+}
+
+interface SchemaProperty { $ref?: string; items?: { $ref?: string } }
 
 /** pattern -> primitive type name, to say "is not a date" rather than quote a regular expression */
 function primitiveTypeByPattern(schema: FhirSchema): Map<string, string> {
