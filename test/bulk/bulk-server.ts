@@ -1,7 +1,7 @@
 /**
- * Test support (not a test): the full app (buildApp) on a SQLite file in a data directory, with the
- * operation routes. When app.ts does not register them yet, they are added in their own base-path scope.
- * A server can be closed and a new one built on the same data directory (restart tests).
+ * Test support (not a test): the full app (buildApp, which registers the operation routes) on a SQLite
+ * file in a data directory. A server can be closed and a new one built on the same data directory
+ * (restart tests); runOptions start the bulk job runner with test tuning before the routes start it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,8 +9,6 @@ import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { registerBodyParsers } from '../../src/http/body-parsers.js';
-import { registerOperationRoutes } from '../../src/http/routes-operations.js';
 import { batchOrTransaction } from '../../src/interactions/bundle-dispatch.js';
 import type { ServerContext } from '../../src/interactions/types.js';
 import type { BulkRunOptions } from '../../src/jobs/bulk-job.js';
@@ -36,13 +34,6 @@ export async function startBulkServer(dataDir: string, runOptions?: Partial<Bulk
   const ctx = await createServerContext(config);
   if (runOptions) startBulkJobRunner(ctx, runOptions);
   const app = buildApp(ctx, { logger: false });
-  app.register(async (root) => {
-    if (root.hasRoute({ method: 'GET', url: `${config.basePath}/$export` })) return;
-    await root.register(async (scope) => {
-      registerBodyParsers(scope);
-      registerOperationRoutes(scope, ctx);
-    }, { prefix: config.basePath });
-  });
   await app.ready();
   return {
     app, ctx, dataDir,
