@@ -1,17 +1,19 @@
-// R4 http.html#transaction with real data: every Synthea bundle in /work/shared/data/synthea loads through
+// R4 http.html#transaction with real data: every Synthea bundle in ../shared/data/synthea loads through
 // the transaction/batch interactions (hospitalInformation* and practitionerInformation* first), resource
 // counts match the input, and no reference is left as urn:uuid or as a conditional Type?query.
 import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.js';
 import type { Resource } from '../../src/fhir/types.js';
 import { batchOrTransaction } from '../../src/interactions/bundle-dispatch.js';
 import { createServerContext } from '../../src/jobs/server-context.js';
 import { listImportFiles } from '../../src/jobs/import-runner.js';
 
-const SYNTHEA = process.env.SYNTHEA_DIR ?? '/work/shared/data/synthea';
+// ../shared sits beside the repository (CI clones it so); a user's clone may not have it: the test then skips
+const SYNTHEA = process.env.SYNTHEA_DIR ?? fileURLToPath(new URL('../../../shared/data/synthea', import.meta.url));
 const sets = fs.existsSync(SYNTHEA) ? fs.readdirSync(SYNTHEA).filter((name) => fs.statSync(path.join(SYNTHEA, name)).isDirectory()) : [];
 if (sets.length === 0) t.plan(0, `Synthea data not found at ${SYNTHEA} (set SYNTHEA_DIR); skipping the real-data load`);
 
