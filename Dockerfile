@@ -24,4 +24,5 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=5 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.FHIR_PORT || 8080) + (process.env.FHIR_BASE_PATH ?? '/fhir') + '/metadata').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-CMD ["npm", "start"]
+# the start script would install dependencies on a fresh clone; the image already has them
+CMD ["node", "--import", "tsx", "src/main.ts"]
