@@ -1,7 +1,7 @@
 // Bulk Data Access IG 2.0 (http://hl7.org/fhir/uv/bulkdata/STU2/export.html): $export at system, Patient
 // and Group level through the async pattern — kick-off, status polling, manifest, output files — and its
 // parameters _type, _since, _typeFilter, _outputFormat, patient.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -53,7 +53,7 @@ t.teardown(async () => {
 interface Export { manifest: any; files: Record<string, Record<string, any>[]> }
 
 /** kick-off, poll to completion, download every file; asserts the async pattern's headers along the way */
-async function runExport(t: Tap.Test, url: string, options: { method?: 'GET' | 'POST'; body?: unknown } = {}): Promise<Export> {
+async function runExport(t: Test, url: string, options: { method?: 'GET' | 'POST'; body?: unknown } = {}): Promise<Export> {
   const kickOff = await app.inject({
     method: options.method ?? 'GET', url, headers: { ...ASYNC_HEADERS, ...(options.body ? { 'content-type': 'application/fhir+json' } : {}) },
     ...(options.body ? { payload: JSON.stringify(options.body) } : {}),

@@ -90,7 +90,7 @@ t.test('Parameters kick-off: 202, manifest with counts per input and an error fi
   t.equal(await count('Observation'), 2);
   const mrn4 = await server.ctx.store.search({ types: ['Patient'], where: [{ kind: 'param', param: 'identifier', index: 'token', values: [{ kind: 'token', op: 'eq', system: 'urn:mrn', code: 'mrn-4' }] }], sort: [], count: 1, total: 'none' });
   const observation = await server.ctx.store.read('Observation', 'oi-2');
-  t.equal(observation?.resource?.subject.reference, `Patient/${mrn4.items[0]!.id}`, 'the conditional reference was resolved');
+  t.equal((observation?.resource?.subject as { reference?: string } | undefined)?.reference, `Patient/${mrn4.items[0]!.id}`, 'the conditional reference was resolved');
   t.equal((await server.ctx.store.read('Patient', 'pi-1'))?.resource?.gender, 'female', 'ids are kept');
 });
 
