@@ -111,7 +111,7 @@ async function parseDefinedParam(def: SearchParamDef, types: readonly string[] |
     case 'number': return plain('number', (v) => parseNumber(param, v));
     case 'quantity': return plain('quantity', (v) => parseQuantity(param, v));
     case 'reference':
-      return plain('reference', (v) => parseReference(param, v, typeModifier ? undefined : modifier, { targets: def.targets, baseUrls: ctx.baseUrls, typeModifier }));
+      return plain('reference', (v) => parseReference(param, v, typeModifier ? undefined : modifier, { targets: def.targets, baseUrls: ctx.baseUrls, typeModifier, resourceTypes: ctx.defs.resourceTypes }));
     case 'token': return parseTokenParam(def, modifier, values, raw, ctx);
     case 'composite': return parseCompositeParam(def, values, ctx);
   }
@@ -148,7 +148,7 @@ function parseCompositeParam(def: SearchParamDef, values: string[], ctx: FilterC
     switch (component.type) {
       case 'string': return parseString(name, part, undefined);
       case 'token': return parseToken(name, part);
-      case 'reference': return parseReference(name, part, undefined, { targets: component.targets, baseUrls: ctx.baseUrls });
+      case 'reference': return parseReference(name, part, undefined, { targets: component.targets, baseUrls: ctx.baseUrls, resourceTypes: ctx.defs.resourceTypes });
       case 'date': return parseDate(name, part, ctx.now);
       case 'number': return parseNumber(name, part);
       case 'quantity': return parseQuantity(name, part);

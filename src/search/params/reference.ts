@@ -67,6 +67,12 @@ export interface ReferenceParseContext {
   baseUrls: readonly string[];
   /** a type modifier (subject:Patient) already checked against the targets */
   typeModifier?: string;
+  /**
+   * every resource type this server knows: a typed value (Type/id) must name one of them. It need not be
+   * among the declared targets: the R4 examples themselves reference undeclared types (a DeviceMetric's
+   * parent a DeviceDefinition, an Observation's performer an Encounter), and such references are stored.
+   */
+  resourceTypes?: ReadonlySet<string>;
 }
 
 export function parseReference(param: string, raw: string, modifier: string | undefined, ctx: ReferenceParseContext): ReferenceMatch {
@@ -86,8 +92,8 @@ export function parseReference(param: string, raw: string, modifier: string | un
   if (ctx.typeModifier && literal.targetType && literal.targetType !== ctx.typeModifier) {
     throw invalidValue(param, raw, `the reference type does not agree with the modifier :${ctx.typeModifier}`);
   }
-  if (literal.targetType && ctx.targets.length > 0 && !ctx.targets.includes(literal.targetType)) {
-    throw invalidValue(param, raw, `${literal.targetType} is not a target of this parameter (targets: ${ctx.targets.join(', ')})`);
+  if (literal.targetType && ctx.resourceTypes && !ctx.resourceTypes.has(literal.targetType)) {
+    throw invalidValue(param, raw, `${literal.targetType} is not a resource type this server knows (R4 resource types are case-sensitive, e.g. Patient)`);
   }
   return { kind: 'reference', ...literal };
 }
