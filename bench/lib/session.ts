@@ -8,7 +8,7 @@ import type { WorkloadContext } from '../workloads/workload.js';
 import type { Engine, FreshStore } from './engines.js';
 import { residentMegabytes, startBareServer, startFhirServer, type RunningServer } from './processes.js';
 import { rawInsert, type RawInsertResult } from './raw-insert.js';
-import { loadSynthea, type SyntheaLoadResult } from './synthea-load.js';
+import { loadSynthea, retryBundles, type SyntheaLoadResult } from './synthea-load.js';
 import { syntheaResources } from './synthea.js';
 
 /** Patient bundles are loaded into the shared server by this many clients. */
@@ -70,6 +70,12 @@ export async function openSession(engine: Engine, options: { scratchDir: string;
           notes.push(`Synthea loaded into the shared server: ${result.resources} resources from ${result.bundles} bundles in ` +
             `${result.seconds.toFixed(1)} s (${result.resourcesPerSecond}/s), ${result.failures.length} failed entries`);
           for (const failure of result.failures.slice(0, 5)) notes.push(`shared load: ${failure}`);
+          if (result.failedBundles.length > 0) {
+            // the searches need the data: post failed bundles again one at a time, as a client would after a 5xx
+            const retry = await retryBundles(shared.base, result.failedBundles);
+            notes.push(`shared load: ${result.failedBundles.length} failed bundles posted again one at a time: ` +
+              `${retry.resources} resources, ${retry.failures.length} entries still failing${retry.failures[0] ? ` (${retry.failures[0]})` : ''}`);
+          }
           return result;
         })();
         return syntheaLoad;

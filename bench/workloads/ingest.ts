@@ -51,7 +51,6 @@ export const ingest: Workload = {
       }
     }
     notes.push(`ingest input: ${expectedTotal} resources expected on the server (${[...expected].map(([t, n]) => `${t} ${n}`).join(', ')})`);
-    if (raw) notes.push(`raw insert floor: ${raw.resources} resources in ${raw.seconds.toFixed(2)} s (${raw.how})`);
     return { rows, notes };
   },
 };
