@@ -11,7 +11,7 @@ import { invalidValue, splitUnescaped, unescapeValue } from './params/common.js'
 import { DATE_MODIFIERS, dateRange, parseDate, widenForPrefix } from './params/date.js';
 import { NUMBER_MODIFIERS, parseNumber } from './params/number.js';
 import { QUANTITY_MODIFIERS, parseQuantity } from './params/quantity.js';
-import { REFERENCE_MODIFIERS, parseReference } from './params/reference.js';
+import { REFERENCE_MODIFIERS, parseReference, parseReferenceValues } from './params/reference.js';
 import { STRING_MODIFIERS, parseString } from './params/string.js';
 import { TOKEN_MODIFIERS, ofTypeParam, parseOfType, parseToken, parseTokenText } from './params/token.js';
 import { URI_MODIFIERS, parseUri } from './params/uri.js';
@@ -111,7 +111,10 @@ async function parseDefinedParam(def: SearchParamDef, types: readonly string[] |
     case 'number': return plain('number', (v) => parseNumber(param, v));
     case 'quantity': return plain('quantity', (v) => parseQuantity(param, v));
     case 'reference':
-      return plain('reference', (v) => parseReference(param, v, typeModifier ? undefined : modifier, { targets: def.targets, baseUrls: ctx.baseUrls, typeModifier, resourceTypes: ctx.defs.resourceTypes }));
+      return {
+        kind: 'param', param, index: 'reference',
+        values: values.flatMap((v) => parseReferenceValues(param, v, typeModifier ? undefined : modifier, { targets: def.targets, baseUrls: ctx.baseUrls, typeModifier, resourceTypes: ctx.defs.resourceTypes })),
+      };
     case 'token': return parseTokenParam(def, modifier, values, raw, ctx);
     case 'composite': return parseCompositeParam(def, values, ctx);
   }

@@ -97,3 +97,17 @@ export function parseReference(param: string, raw: string, modifier: string | un
   }
   return { kind: 'reference', ...literal };
 }
+
+/**
+ * The alternatives a search value stands for. A bare value (no "/", no ":") is an id, and also a relative
+ * canonical stored exactly so (Library.relatedArtifact.resource = "library-fhir-helpers-predecessor" is
+ * indexed as a url): both forms match.
+ */
+export function parseReferenceValues(param: string, raw: string, modifier: string | undefined, ctx: ReferenceParseContext): ReferenceMatch[] {
+  const match = parseReference(param, raw, modifier, ctx);
+  const value = unescapeValue(raw);
+  if (modifier === undefined && !ctx.typeModifier && match.targetId !== undefined && !value.includes('/') && !value.includes(':')) {
+    return [match, { kind: 'reference', url: value }];
+  }
+  return [match];
+}
