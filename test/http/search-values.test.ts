@@ -38,3 +38,9 @@ t.test('R4 search.html#reference: a bare value matches an id and a relative cano
   t.same(await ids('/fhir/Library?predecessor=library-helpers-predecessor'), ['by-id', 'helpers']);
   t.same(await ids('/fhir/Library?predecessor=Library/library-helpers-predecessor'), ['by-id'], 'a typed value is a local reference only');
 });
+
+t.test('R4 search.html#quantity: eq keeps the precision range of the decimal text', async (t) => {
+  t.same(await ids('/fhir/Observation?value-quantity=66.89999999999999|http://unitsofmeasure.org|[in_i]'), ['height']);
+  t.same(await ids('/fhir/Observation?combo-value-quantity=66.89999999999999|http://unitsofmeasure.org|[in_i]'), ['height']);
+  t.same(await ids('/fhir/Observation?value-quantity=66.9|http://unitsofmeasure.org|[in_i]'), ['height', 'height-2'], '66.9 stands for [66.85, 66.95)');
+});

@@ -20,6 +20,25 @@ t.test('R4 search.html#number: the precision of the value is its range', async (
   }
 });
 
+t.test('R4 search.html#number: precision ranges come from the decimal text, not from floating-point sums', async (t) => {
+  // [text, a double that must be inside the range, a double that must be outside]
+  const cases: [string, number[], number[]][] = [
+    // 66.89999999999999 - 0.5e-14 rounds back to the value in binary: the range lost the value itself
+    ['66.89999999999999', [66.89999999999999], [66.9, 66.89999999999998]],
+    ['66.9', [66.85, 66.9, 66.94999999999999], [66.95, 66.84999999999998]],
+    ['100', [99.5, 100, 100.49999999999999], [100.5, 99.49999999999999]],
+    ['0.3', [0.25, 0.3], [0.24999999999999997]],
+    ['-0.3', [-0.35, -0.3, -0.25000000000000006], [-0.25, -0.35000000000000003]],
+    ['1.0e-20', [9.5e-21, 1e-20], [1.05e-20, 9.4e-21]],
+    ['123456789012345678', [123456789012345678], [123456789012345700]],
+  ];
+  for (const [text, inside, outside] of cases) {
+    const n = preciseNumber(text)!;
+    for (const v of inside) t.ok(v >= n.low && v <= n.high, `${text}: ${v} is in [${n.low}, ${n.high}]`);
+    for (const v of outside) t.notOk(v >= n.low && v <= n.high, `${text}: ${v} is not in [${n.low}, ${n.high}]`);
+  }
+});
+
 t.test('R4 search.html#prefix on numbers: prefixes, ap = 10 %', async (t) => {
   t.match(parseNumber('probability', 'gt0.8'), { kind: 'number', prefix: 'gt', value: 0.8 });
   t.match(parseNumber('probability', '-5'), { prefix: 'eq', value: -5 });

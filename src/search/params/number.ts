@@ -18,8 +18,23 @@ export function preciseNumber(text: string): PreciseNumber | undefined {
   if (!Number.isFinite(value)) return undefined;
   const decimals = m[3]?.length ?? 0;
   const exponent = m[4] === undefined ? 0 : Number(m[4]);
-  const half = 0.5 * 10 ** (exponent - decimals);
-  return { value, low: value - half, high: nextDown(value + half) };
+  return { value, ...precisionRange(m[1] === '-', m[2]! + (m[3] ?? ''), exponent - decimals, value) };
+}
+
+/**
+ * [low, high] of the decimal (-1)^negative × digits × 10^scale to half a unit of its last digit, computed on
+ * the decimal text so floating-point error cannot lose it (66.89999999999999 - 0.5e-14 rounds back to the
+ * value itself in binary): low = the double nearest the exact lower bound, high = the largest double below
+ * the double nearest the exact (exclusive) upper bound. When the text is more precise than a double, the
+ * range still holds the value it parses to.
+ */
+function precisionRange(negative: boolean, digits: string, scale: number, value: number): { low: number; high: number } {
+  const tenfold = BigInt(digits) * 10n;
+  const below = `${tenfold - 5n}e${scale - 1}`;
+  const above = `${tenfold + 5n}e${scale - 1}`;
+  const low = negative ? -Number(above) : Number(below);
+  const high = nextDown(negative ? -Number(below) : Number(above));
+  return { low: Math.min(low, value), high: Math.max(high, value) };
 }
 
 /** `ap`: within 10 % of the value, and never narrower than the precision range */
