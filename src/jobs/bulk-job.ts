@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Condition } from '../search/ir.js';
 
 export type BulkJobState = 'queued' | 'running' | 'completed' | 'failed';
 
@@ -27,6 +28,8 @@ export interface ExportSpec {
   patients?: string[];
   /** OperationOutcome diagnostics for parameters ignored under Prefer: handling=lenient */
   warnings: string[];
+  /** the requester's access rules (SMART), ANDed into every query of the job */
+  accessConditions?: Condition[];
 }
 
 /** Where an export of one type stands: patient chunk, engine cursor, resources and bytes written. */

@@ -109,7 +109,8 @@ export function patientMembership(ctx: ServerContext, type: string, patientIds: 
 
 /**
  * The conditions for one type (and one patient chunk): resources as of the transaction time, changed
- * after `_since`, matching any of the type's `_typeFilter` queries, in the compartment when exporting patients.
+ * after `_since`, matching any of the type's `_typeFilter` queries, in the compartment when exporting patients,
+ * and within the requester's access rules.
  */
 export async function typeConditions(
   ctx: ServerContext, spec: ExportSpec, transactionTime: string, baseUrl: string, type: string, patientIds: string[] | undefined,
@@ -130,5 +131,6 @@ export async function typeConditions(
     const membership = patientMembership(ctx, type, patientIds);
     if (membership) conditions.push(membership);
   }
+  conditions.push(...(spec.accessConditions ?? []));
   return conditions;
 }

@@ -214,3 +214,15 @@ t.test('status and file URLs of unknown jobs are 404 (IG 2.0 "Bulk Data Status R
     t.equal(response.statusCode, 404, `${file} is not an output of the job`);
   }
 });
+
+t.test('the requester\'s access rules (SMART conditions on the request) bound every query of the job', async (t) => {
+  const { bulkExport } = await import('../../src/interactions/operations/export.js');
+  const result = await bulkExport(server.ctx, {
+    baseUrl: 'http://localhost:80/fhir', method: 'GET', query: { _type: ['Patient,Observation'] }, headers: {}, prefer: { respondAsync: true },
+    accessConditions: [{ kind: 'id', ids: ['p2', 'o2', 'o3'] }],
+  });
+  t.equal(result.status, 202);
+  const done = await waitForCompletion(app, result.headers['content-location']!);
+  const manifest = JSON.parse(done.body);
+  t.same(manifest.output.map((o: any) => [o.type, o.count]), [['Patient', 1], ['Observation', 2]]);
+});

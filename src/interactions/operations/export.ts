@@ -98,6 +98,7 @@ export async function bulkExport(ctx: ServerContext, req: InteractionRequest): P
   if (types) spec.types = types;
   if (since) spec.since = since;
   if (patients) spec.patients = patients;
+  if (req.accessConditions?.length) spec.accessConditions = req.accessConditions;
   const job: ExportJob = {
     id: newJobId(), kind: 'export', state: 'queued', createdAt: now, transactionTime: now,
     request: requestUrl(req, operationPath(level, req.id)), baseUrl: req.baseUrl, output: [], error: [], spec,
