@@ -11,7 +11,7 @@ import { loadAverageNow, ratio, round } from '../lib/figures.js';
 import { syntheaMissing } from '../lib/synthea.js';
 import type { JobResult, JobRow, WorkloadContext, Workload } from './workload.js';
 
-const POLL_MS = 200;
+const POLL_MS = 100;
 const EXPORT_TIMEOUT_MS = 10 * 60_000;
 
 interface Manifest { output?: { type: string; url: string }[]; error?: { url: string }[] }
