@@ -87,6 +87,7 @@ class SqliteEngine implements SqlEngine {
     if (!this.readerConnection) {
       this.readerConnection = new Database(this.file, { readonly: true, fileMustExist: true });
       this.readerConnection.pragma('busy_timeout = 5000');
+      this.readerConnection.pragma('temp_store = MEMORY');
       this.readerSession = connectionSession(this.readerConnection);
     }
   }
@@ -168,6 +169,7 @@ export async function createSqliteStore(file: string): Promise<FhirStore> {
   writer.pragma('synchronous = NORMAL');
   writer.pragma('busy_timeout = 5000');
   writer.pragma('cache_size = -65536');
+  writer.pragma('temp_store = MEMORY');
   // checkpoints fsync the database; fewer, larger ones keep that cost off most commits
   writer.pragma('wal_autocheckpoint = 10000');
   const engine = new SqliteEngine(file, writer);
