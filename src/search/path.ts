@@ -9,7 +9,11 @@ import r4 from 'fhirpath/fhir-context/r4/index.js';
 import type { Resource } from '../fhir/types.js';
 
 /** A value found by an expression and its FHIR type name ('HumanName', 'dateTime', 'code', ...). */
-export interface PathNode { value: unknown; type: string; /** model path key for the next step */ key: string }
+export interface PathNode {
+  value: unknown; type: string; /** model path key for the next step */ key: string;
+  /** a `code` value's system implied by its element's required binding (code-systems.ts) */
+  system?: string;
+}
 export type PathEvaluator = (start: PathNode, resource: Resource) => PathNode[];
 
 type Step =

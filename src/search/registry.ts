@@ -9,6 +9,7 @@ import { FhirError } from '../fhir/errors.js';
 import { partsForBase, splitTopLevelUnion } from './expression.js';
 import { compilePath, type PathEvaluator } from './path.js';
 import { extractEntries, type CompiledParam } from './extract.js';
+import { withImplicitSystem } from './code-systems.js';
 
 export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
 
@@ -74,7 +75,10 @@ export function createSearchParameterRegistry(defs: Definitions, options: Regist
     if (!def.expression) return undefined;
     const parts = partsForBase(def.expression, resourceType);
     if (parts.length === 0) return undefined;
-    const evaluators = parts.map((part) => compilePath(part, resourceType));
+    const evaluators = parts.map((part) => {
+      const evaluator = compilePath(part, resourceType);
+      return def.type === 'token' ? withImplicitSystem(defs, evaluator, part, resourceType) : evaluator;
+    });
     if (def.type !== 'composite') return { def, evaluators };
     const components = (def.components ?? []).map((component) => {
       const componentDef = byUrl.get(component.definition);

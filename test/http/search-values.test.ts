@@ -25,6 +25,7 @@ await put({
   resourceType: 'Observation', id: 'height', status: 'final', code: { text: 'height' },
   valueQuantity: { value: 66.89999999999999, unit: 'in', system: 'http://unitsofmeasure.org', code: '[in_i]' },
 });
+for (const [id, gender] of [['m1', 'male'], ['m2', 'male'], ['f1', 'female']]) await put({ resourceType: 'Patient', id, gender });
 await put({ resourceType: 'Observation', id: 'height-2', status: 'final', code: { text: 'height' }, valueQuantity: { value: 66.9, system: 'http://unitsofmeasure.org', code: '[in_i]' } });
 
 t.test('R4 search.html#reference: a typed value outside the declared targets finds what is stored', async (t) => {
@@ -43,4 +44,17 @@ t.test('R4 search.html#quantity: eq keeps the precision range of the decimal tex
   t.same(await ids('/fhir/Observation?value-quantity=66.89999999999999|http://unitsofmeasure.org|[in_i]'), ['height']);
   t.same(await ids('/fhir/Observation?combo-value-quantity=66.89999999999999|http://unitsofmeasure.org|[in_i]'), ['height']);
   t.same(await ids('/fhir/Observation?value-quantity=66.9|http://unitsofmeasure.org|[in_i]'), ['height', 'height-2'], '66.9 stands for [66.85, 66.95)');
+});
+
+t.test('R4 search.html#token: a code element has the system of its required binding', async (t) => {
+  const cases: [string, string[]][] = [
+    ['/fhir/Patient?gender=http://hl7.org/fhir/administrative-gender|male', ['m1', 'm2']],
+    ['/fhir/Patient?gender=male', ['m1', 'm2']],
+    ['/fhir/Patient?gender=http://hl7.org/fhir/administrative-gender|', ['f1', 'm1', 'm2']],
+    ['/fhir/Patient?gender=http://example.org/other|male', []],
+    ['/fhir/Patient?gender:not=http://hl7.org/fhir/administrative-gender|male', ['f1']],
+    ['/fhir/Patient?gender:in=http://hl7.org/fhir/ValueSet/administrative-gender', ['f1', 'm1', 'm2']],
+    ['/fhir/Observation?status=http://hl7.org/fhir/observation-status|final&_id=height', ['height']],
+  ];
+  for (const [url, expected] of cases) t.same(await ids(url), expected, url);
 });

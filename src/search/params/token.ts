@@ -48,7 +48,7 @@ export function extractToken(node: PathNode, param: string, out: IndexEntries, g
   if (typeof value === 'boolean') return push(out, { param, system: null, code: String(value), text: null }, group);
   if (typeof value === 'number') return push(out, { param, system: null, code: String(value), text: null }, group);
   if (typeof value === 'string') {
-    if (value.length > 0) push(out, { param, system: null, code: value, text: null }, group);
+    if (value.length > 0) push(out, { param, system: node.system ?? null, code: value, text: null }, group);
     return;
   }
   if (!isRecord(value)) return;
