@@ -6,7 +6,8 @@ import { toOperationOutcome } from '../fhir/operation-outcome.js';
 import type { Issue } from '../fhir/errors.js';
 import type { BundleEntry, R4, Resource } from '../fhir/types.js';
 import { parseSearch } from '../search/parse.js';
-import type { Condition } from '../search/ir.js';
+import type { Condition, SearchQuery } from '../search/ir.js';
+import { explainIssues } from '../search/explain.js';
 import { outcomeEntry, searchEntry, searchsetBundle } from '../response/bundle.js';
 import { resolveIncludes } from '../response/includes.js';
 import { decodeCursor, pagingLinks } from '../response/paging.js';
@@ -54,6 +55,7 @@ function storedValueSetResolver(ctx: ServerContext): (url: string) => Promise<R4
 }
 
 export async function runSearch(ctx: ServerContext, req: InteractionRequest, scope: SearchScope): Promise<InteractionResult> {
+  const started = performance.now();
   const parsed = await parseSearch(scope.resourceType, searchParameters(req.query), ctx.searchParameters, {
     lenient: req.prefer.handling === 'lenient',
     defaultCount: ctx.config.defaultCount,
@@ -65,13 +67,17 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
   const summary: SummaryMode | undefined = parsed.summary;
   const countOnly = summary === 'count';
   const cursor = decodeCursor(req.query._cursor);
-  const page = await ctx.store.search({
+  const access = req.accessConditions ?? [];
+  const query: SearchQuery = {
     ...parsed.query,
-    where: [...parsed.query.where, ...scope.conditions, ...(req.accessConditions ?? [])],
+    where: [...parsed.query.where, ...scope.conditions, ...access],
     count: countOnly ? 0 : parsed.query.count,
     total: countOnly ? 'accurate' : parsed.query.total,
     cursor,
-  });
+  };
+  const parsedAt = performance.now();
+  const page = await ctx.store.search(query);
+  const searchedAt = performance.now();
   const matches = page.items.flatMap((version) => (version.resource ? [version.resource] : []));
   const issues: Issue[] = ignoredOutcomeIssues(parsed.ignored);
   if (parsed.countLimited) {
@@ -84,9 +90,14 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
   const entries: BundleEntry[] = [];
   const present = (resource: Resource) => summarize(ctx.definitions, resource, summary);
   for (const resource of matches) entries.push(searchEntry(req.baseUrl, selectElements(ctx.definitions, present(resource), parsed.elements), 'match'));
+  let includedCount = 0;
+  let includesMs = 0;
   if (!countOnly && (parsed.includes.length > 0 || parsed.revIncludes.length > 0)) {
+    const includeStart = performance.now();
     const included = await resolveIncludes(ctx.store, ctx.searchParameters, matches,
       parsed.includes, parsed.revIncludes, ctx.config.maxIncludes);
+    includedCount = included.resources.length;
+    includesMs = performance.now() - includeStart;
     for (const resource of included.resources) entries.push(searchEntry(req.baseUrl, present(resource), 'include'));
     if (included.truncated) {
       issues.push({
@@ -94,6 +105,18 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
         diagnostics: `_include/_revinclude stopped at the server limit of ${ctx.config.maxIncludes} included resources on this page; more resources match. Use a smaller _count to get them all.`,
       });
     }
+  }
+  if (parsed.explain) {
+    const done = performance.now();
+    issues.push(...explainIssues({
+      engine: ctx.store.engine,
+      query,
+      origins: [
+        ...parsed.query.where.map(() => 'request' as const), ...scope.conditions.map(() => 'compartment' as const), ...access.map(() => 'access' as const),
+      ],
+      timings: { parseMs: parsedAt - started, searchMs: searchedAt - parsedAt, includesMs, totalMs: done - started },
+      includes: includedCount,
+    }));
   }
   if (issues.length > 0) entries.push(outcomeEntry(toOperationOutcome(issues)));
   const endpoint = scope.path ? `${req.baseUrl}/${scope.path}` : req.baseUrl;
