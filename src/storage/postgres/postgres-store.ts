@@ -3,7 +3,7 @@
  * advisory lock so concurrent starts are safe.
  *
  * Isolation: a single version write runs READ COMMITTED with SELECT ... FOR UPDATE on the current row (and the
- * unique (type, id, version) key catches concurrent creates). withTransaction runs SERIALIZABLE and is retried
+ * unique (type, id) key catches concurrent creates). withTransaction runs SERIALIZABLE and is retried
  * on serialization failures (40001) and deadlocks (40P01). That makes search-then-create (conditional create,
  * conditional update, transaction Bundles) race-free for every caller without any locking protocol they must
  * remember: of two concurrent If-None-Exist creates, PostgreSQL aborts one, and its retry finds the other's resource.
@@ -12,7 +12,7 @@
 import pg from 'pg';
 import type { FhirStore } from '../port.js';
 import { postgresDialect } from '../sql/dialect.js';
-import { SCHEMA_VERSION, schemaStatements } from '../sql/schema.js';
+import { checkSchemaVersion, SCHEMA_VERSION, SCHEMA_VERSION_TABLE, schemaStatements } from '../sql/schema.js';
 import type { Row, SqlEngine, SqlSession } from '../sql/session.js';
 import { SqlStore } from '../sql/sql-store.js';
 
@@ -58,12 +58,11 @@ class PostgresEngine implements SqlEngine {
       await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
       try {
         if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`);
-        for (const statement of schemaStatements(postgresDialect)) await client.query(statement);
+        await client.query(SCHEMA_VERSION_TABLE);
         const { rows } = await client.query('SELECT version FROM fhir_schema_version');
+        if (rows.length > 0) checkSchemaVersion(Number(rows[0].version), 'The database');
+        for (const statement of schemaStatements(postgresDialect)) await client.query(statement);
         if (rows.length === 0) await client.query('INSERT INTO fhir_schema_version (version) VALUES ($1)', [SCHEMA_VERSION]);
-        else if (Number(rows[0].version) > SCHEMA_VERSION) {
-          throw new Error(`The database has schema version ${rows[0].version}; this server knows up to ${SCHEMA_VERSION}`);
-        }
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]);
       }

@@ -36,9 +36,10 @@ export class ConditionCompiler {
         return `(${alternatives.join(' OR ')})`;
       }
       case 'missing': {
+        // probes the (rkey, seq) key of the candidate rows: no index table needs a param-first index for this
         const row = this.alias('i');
-        const has = `${alias}.rkey IN (SELECT ${row}.rkey FROM ${INDEX_TABLES[condition.index].table} ${row}`
-          + ` WHERE ${row}.param = ${params.bind(condition.param)})`;
+        const has = `EXISTS (SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row}`
+          + ` WHERE ${row}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${row}.param`)} = ${params.bind(condition.param)})`;
         return condition.missing ? `NOT ${has}` : has;
       }
       case 'id':

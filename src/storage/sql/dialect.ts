@@ -16,6 +16,12 @@ export interface SqlDialect {
   readonly surrogateKey: string;
   readonly bigint: string;
   readonly real: string;
+  /** suffix of CREATE TABLE for the index tables, clustering rows on their primary key where the engine can */
+  readonly clusteredTable: string;
+  /** the sort key `name` (sortKeyName) of a row's sort_keys JSON as text comparing in byte order; NULL when absent */
+  sortKey(column: string, name: string): string;
+  /** the column, kept from driving index choice (SQLite's planner, without statistics, prefers a covering param index to the key) */
+  unindexed(column: string): string;
   encodeContent(resource: Resource): string;
   decodeContent(stored: unknown): Resource;
   /** true when `haystack` contains the bound string `needle` (case-sensitive, no wildcard escaping needed) */
@@ -34,6 +40,9 @@ export const sqliteDialect: SqlDialect = {
   surrogateKey: 'INTEGER PRIMARY KEY',
   bigint: 'INTEGER',
   real: 'REAL',
+  clusteredTable: ' WITHOUT ROWID',
+  sortKey: (column, name) => `json_extract(${column}, '$."${name}"')`,
+  unindexed: (column) => `+${column}`,
   encodeContent: (resource) => JSON.stringify(resource),
   decodeContent: (stored) => JSON.parse(stored as string) as Resource,
   contains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
@@ -50,6 +59,9 @@ export const postgresDialect: SqlDialect = {
   surrogateKey: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
   bigint: 'BIGINT',
   real: 'DOUBLE PRECISION',
+  clusteredTable: '',
+  sortKey: (column, name) => `(${column} ->> '${name}') COLLATE "C"`,
+  unindexed: (column) => column,
   encodeContent: (resource) => JSON.stringify(resource),
   decodeContent: (stored) => resourceTypeFirst(stored as Resource),
   contains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,

@@ -4,7 +4,7 @@ import type { SqlDialect } from './dialect.js';
 import { fetchPage, Params, type OrderColumn } from './paging.js';
 import { rowToVersion, VERSION_COLUMNS } from './rows.js';
 import type { SqlSession } from './session.js';
-import { HISTORY_TABLE } from './tables.js';
+import { HISTORY_TABLE, RESOURCE_TABLE } from './tables.js';
 
 const HISTORY_ORDER: OrderColumn[] = [
   { expr: 'h.last_updated', descending: true, nullable: false, read: (row) => Number(row.last_updated) },
@@ -18,13 +18,18 @@ export async function readHistory(
 ): Promise<Page<StoredVersion>> {
   const params = new Params();
   const where: string[] = [];
-  if (query.resourceType !== undefined) where.push(`h.type = ${params.bind(query.resourceType)}`);
-  if (query.id !== undefined) where.push(`h.id = ${params.bind(query.id)}`);
+  if (query.resourceType !== undefined && query.id !== undefined) {
+    // instance history: the versions of one current-state row, by its (rkey, version) key
+    where.push(`h.rkey = (SELECT rkey FROM ${RESOURCE_TABLE} WHERE type = ${params.bind(query.resourceType)} AND id = ${params.bind(query.id)})`);
+  } else {
+    if (query.resourceType !== undefined) where.push(`h.type = ${params.bind(query.resourceType)}`);
+    if (query.id !== undefined) where.push(`h.id = ${params.bind(query.id)}`);
+  }
   if (query.since !== undefined) where.push(`h.last_updated >= ${params.bind(query.since)}`);
   if (query.at !== undefined) {
     // the version current at `at`: the newest one of its resource not later than `at`
     where.push(`h.last_updated <= ${params.bind(query.at)}`);
-    where.push(`NOT EXISTS (SELECT 1 FROM ${HISTORY_TABLE} later WHERE later.type = h.type AND later.id = h.id`
+    where.push(`NOT EXISTS (SELECT 1 FROM ${HISTORY_TABLE} later WHERE later.rkey = h.rkey`
       + ` AND later.version > h.version AND later.last_updated <= ${params.bind(query.at)})`);
   }
   let total: number | undefined;

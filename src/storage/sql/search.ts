@@ -6,7 +6,7 @@ import type { SqlDialect } from './dialect.js';
 import { fetchPage, Params, type KeyValue, type OrderColumn } from './paging.js';
 import { rowToVersion, VERSION_COLUMNS } from './rows.js';
 import type { SqlSession } from './session.js';
-import { RESOURCE_TABLE, SORT_TABLE } from './tables.js';
+import { RESOURCE_TABLE, sortKeyName } from './tables.js';
 
 function whereClauses(query: SearchQuery, params: Params, dialect: SqlDialect): string[] {
   const where = ['r.deleted = 0'];
@@ -27,7 +27,6 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   if (query.count === 0) return { items: [], total };
 
   const params = new Params();
-  const joins: string[] = [];
   const columns: OrderColumn[] = [];
   const selected: string[] = [];
   query.sort.forEach((key, n) => {
@@ -36,18 +35,19 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
     } else if (key.param === '_lastUpdated') {
       columns.push({ expr: 'r.last_updated', descending: key.descending, nullable: false, read: (row) => Number(row.last_updated) });
     } else {
-      const sortRow = `sk${n}`;
-      const valueColumn = key.descending ? 'desc_value' : 'asc_value';
-      joins.push(`LEFT JOIN ${SORT_TABLE} ${sortRow} ON ${sortRow}.rkey = r.rkey AND ${sortRow}.param = ${params.bind(key.param)}`);
-      selected.push(`${sortRow}.${valueColumn} AS sort${n}`);
-      columns.push({ expr: `${sortRow}.${valueColumn}`, descending: key.descending, nullable: true, read: (row) => (row[`sort${n}`] ?? null) as KeyValue });
+      // the key is inlined (sortKeyName keeps it literal-safe): paging repeats the expression, and positional placeholders cannot be reused
+      const name = sortKeyName(key.param);
+      const asc = dialect.sortKey('r.sort_keys', name);
+      const expr = key.descending ? `COALESCE(${dialect.sortKey('r.sort_keys', '-' + name)}, ${asc})` : asc;
+      selected.push(`${expr} AS sort${n}`);
+      columns.push({ expr, descending: key.descending, nullable: true, read: (row) => (row[`sort${n}`] ?? null) as KeyValue });
     }
   });
   columns.push({ expr: 'r.rkey', descending: false, nullable: false, read: (row) => Number(row.rkey) });
 
   const versionColumns = VERSION_COLUMNS.split(', ').map((column) => `r.${column}`);
   const page = await fetchPage(session, dialect, {
-    select: `SELECT ${['r.rkey', ...versionColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r ${joins.join(' ')}`,
+    select: `SELECT ${['r.rkey', ...versionColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
     where: whereClauses(query, params, dialect),
     params,
     columns,

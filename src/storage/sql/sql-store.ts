@@ -10,7 +10,7 @@ import { Params } from './paging.js';
 import { rowToVersion, VERSION_COLUMNS } from './rows.js';
 import { runSearch } from './search.js';
 import type { SqlEngine, SqlSession } from './session.js';
-import { INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
+import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 import { writeVersion } from './writes.js';
 
 /** bound values per IN list, far below both engines' limits */
@@ -48,7 +48,7 @@ export class SqlStore implements FhirStore {
 
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const rows = await this.session.all(
-      `SELECT ${VERSION_COLUMNS} FROM fhir_history WHERE type = ? AND id = ? AND version = ?`,
+      `SELECT ${VERSION_COLUMNS} FROM ${HISTORY_TABLE} WHERE rkey = (SELECT rkey FROM ${RESOURCE_TABLE} WHERE type = ? AND id = ?) AND version = ?`,
       [resourceType, id, versionId],
     );
     return rows[0] && rowToVersion(this.dialect, rows[0]);

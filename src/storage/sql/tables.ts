@@ -1,12 +1,16 @@
 /**
- * Table layout shared by the SQL engines: the current state, the append-only history, one index table per
- * search-parameter type and the precomputed sort keys. Column lists here drive both the DDL and the inserts.
+ * Table layout shared by the SQL engines: the current state (with the precomputed sort keys as one JSON column),
+ * the append-only history and one index table per search-parameter type. Column lists here drive both the DDL
+ * and the inserts.
+ *
+ * Every btree an insert lands in at a value-dependent position costs a dirty page per write, so each index table
+ * is clustered on (rkey, seq) (SQLite WITHOUT ROWID: the table is its own rkey index, appended at its end for new
+ * resources, and an update deletes its old rows by key) and carries only the lookups that searches use.
  */
 import type { IndexEntries, IndexType } from '../../search/index-entries.js';
 
 export const RESOURCE_TABLE = 'fhir_resource';
 export const HISTORY_TABLE = 'fhir_history';
-export const SORT_TABLE = 'idx_sort';
 
 type ColumnKind = 'text' | 'real' | 'int';
 
@@ -14,15 +18,18 @@ export interface IndexTableSpec {
   table: string;
   /** value columns after (rkey, param, grp), with the entry field each one holds */
   columns: { name: string; field: string; kind: ColumnKind }[];
-  /** value columns of the lookup indexes; each index is (param, ...these, rkey) */
-  lookups: string[][];
+  /** the lookup indexes: their columns, and for a partial index the column that must not be NULL */
+  lookups: { columns: string[]; whereNotNull?: string }[];
 }
+
+const lookup = (...values: string[]) => ({ columns: ['param', ...values, 'rkey'] });
 
 export const INDEX_TABLES: Record<IndexType, IndexTableSpec> = {
   string: {
     table: 'idx_string',
     columns: [{ name: 'norm', field: 'norm', kind: 'text' }, { name: 'exact', field: 'exact', kind: 'text' }],
-    lookups: [['norm'], ['exact']],
+    // :exact is matched as norm = normalise(value) AND exact = value, so the norm lookup serves it too
+    lookups: [lookup('norm')],
   },
   token: {
     table: 'idx_token',
@@ -31,7 +38,8 @@ export const INDEX_TABLES: Record<IndexType, IndexTableSpec> = {
       { name: 'code', field: 'code', kind: 'text' },
       { name: 'text', field: 'text', kind: 'text' },
     ],
-    lookups: [['code', 'system'], ['text']],
+    // :text ORs a substring test, which no index serves; its prefix half rides on the param prefix of this one
+    lookups: [lookup('code', 'system')],
   },
   reference: {
     table: 'idx_reference',
@@ -43,12 +51,18 @@ export const INDEX_TABLES: Record<IndexType, IndexTableSpec> = {
       { name: 'identifier_system', field: 'identifierSystem', kind: 'text' },
       { name: 'identifier_value', field: 'identifierValue', kind: 'text' },
     ],
-    lookups: [['target_id', 'target_type'], ['url'], ['identifier_value']],
+    lookups: [
+      // target first: serves searches (param filtered inside the index), chains, _has and _revinclude alike
+      { columns: ['target_id', 'target_type', 'param', 'rkey'] },
+      // most references are local: these stay untouched by their writes
+      { ...lookup('url'), whereNotNull: 'url' },
+      { ...lookup('identifier_value'), whereNotNull: 'identifier_value' },
+    ],
   },
   date: {
     table: 'idx_date',
     columns: [{ name: 'low', field: 'low', kind: 'real' }, { name: 'high', field: 'high', kind: 'real' }],
-    lookups: [['low', 'high'], ['high']],
+    lookups: [lookup('low', 'high'), lookup('high')],
   },
   number: {
     table: 'idx_number',
@@ -57,7 +71,7 @@ export const INDEX_TABLES: Record<IndexType, IndexTableSpec> = {
       { name: 'low', field: 'low', kind: 'real' },
       { name: 'high', field: 'high', kind: 'real' },
     ],
-    lookups: [['value']],
+    lookups: [lookup('value')],
   },
   quantity: {
     table: 'idx_quantity',
@@ -69,23 +83,52 @@ export const INDEX_TABLES: Record<IndexType, IndexTableSpec> = {
       { name: 'code', field: 'code', kind: 'text' },
       { name: 'unit', field: 'unit', kind: 'text' },
     ],
-    lookups: [['code', 'value'], ['value']],
+    // value ranges are narrow for eq/ap; the code is checked inside the index
+    lookups: [lookup('value', 'code')],
   },
   uri: {
     table: 'idx_uri',
     columns: [{ name: 'value', field: 'value', kind: 'text' }],
-    lookups: [['value']],
+    lookups: [lookup('value')],
   },
 };
 
-export const INDEX_TABLE_NAMES = [...Object.values(INDEX_TABLES).map((spec) => spec.table), SORT_TABLE];
+export const INDEX_TABLE_NAMES = Object.values(INDEX_TABLES).map((spec) => spec.table);
 
-/** Rows (without rkey) for one index table, in column order: param, grp, values... */
-export function indexRows(entries: IndexEntries, type: IndexType): unknown[][] {
+/** column names of an index table's rows, in insert order */
+export const indexColumns = (spec: IndexTableSpec): string[] => ['rkey', 'seq', 'param', 'grp', ...spec.columns.map((column) => column.name)];
+
+/** Rows for one index table, in indexColumns order (seq numbers the rows of one resource in one table). */
+export function indexRows(entries: IndexEntries, type: IndexType, rkey: unknown): unknown[][] {
   const spec = INDEX_TABLES[type];
-  return (entries[type] as unknown as Record<string, unknown>[]).map((entry) => [
-    entry.param,
-    entry.group ?? null,
-    ...spec.columns.map((column) => entry[column.field] ?? null),
-  ]);
+  const fields = spec.columns.map((column) => column.field);
+  return (entries[type] as unknown as Record<string, unknown>[]).map((entry, seq) => {
+    const row: unknown[] = [rkey, seq, entry.param, entry.group ?? null];
+    for (const field of fields) row.push(entry[field] ?? null);
+    return row;
+  });
+}
+
+/**
+ * The sort keys of a version as the JSON text of the resource row's sort_keys column: `{"<param>": asc}` plus
+ * `"-<param>": desc` where the two differ, both encoded by sort-encoding.ts so byte order is sort order.
+ */
+export function sortKeysJson(sort: IndexEntries['sort'], encode: (value: string | number) => string): string {
+  const keys: Record<string, string> = {};
+  for (const param in sort) {
+    const key = sort[param]!;
+    const name = sortKeyName(param);
+    const asc = encode(key.asc);
+    keys[name] = asc;
+    if (key.desc !== key.asc) {
+      const desc = encode(key.desc);
+      if (desc !== asc) keys['-' + name] = desc;
+    }
+  }
+  return JSON.stringify(keys);
+}
+
+/** a parameter code as a JSON key that is safe inside a quoted JSON path and an SQL literal */
+export function sortKeyName(param: string): string {
+  return /^[A-Za-z0-9_.-]+$/.test(param) ? param : param.replace(/[^A-Za-z0-9_.-]/g, (ch) => `~${ch.codePointAt(0)!.toString(16)}~`);
 }

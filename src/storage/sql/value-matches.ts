@@ -4,6 +4,7 @@
  */
 import { FhirError } from '../../fhir/errors.js';
 import type { Prefix, ValueMatch } from '../../search/ir.js';
+import { normalizeString } from '../../search/normalize.js';
 import type { SqlDialect } from './dialect.js';
 import type { Params } from './paging.js';
 
@@ -13,7 +14,10 @@ export type Column = (name: string) => string;
 export function compileValueMatch(match: ValueMatch, column: Column, params: Params, dialect: SqlDialect): string {
   switch (match.kind) {
     case 'string':
-      if (match.op === 'exact') return `${column('exact')} = ${params.bind(match.value)}`;
+      if (match.op === 'exact') {
+        // norm is the normalised exact value: equal exact values have equal norms, and norm is what is indexed
+        return `(${column('norm')} = ${params.bind(normalizeString(match.value))} AND ${column('exact')} = ${params.bind(match.value)})`;
+      }
       if (match.op === 'starts') return prefixRange(column('norm'), match.value, params);
       return dialect.contains(column('norm'), params.bind(match.value));
     case 'token':

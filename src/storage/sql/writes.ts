@@ -1,15 +1,27 @@
-/** The write path: one version appended to history, the current state replaced, its index rows rebuilt. */
+/**
+ * The write path: one version appended to history, the current state replaced, its index rows rebuilt.
+ * A create (expected previous version 0) first tries INSERT ... ON CONFLICT DO NOTHING, so the common case
+ * needs no read; only when the resource exists (or existed and was deleted) does it read and update.
+ */
 import { FhirError } from '../../fhir/errors.js';
 import { INDEX_TYPES, type IndexEntries } from '../../search/index-entries.js';
 import type { VersionWrite } from '../port.js';
 import type { SqlDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
 import { encodeSortValue } from './sort-encoding.js';
-import { HISTORY_TABLE, INDEX_TABLES, INDEX_TABLE_NAMES, RESOURCE_TABLE, SORT_TABLE, indexRows } from './tables.js';
-import { placeholders } from './rows.js';
+import { HISTORY_TABLE, INDEX_TABLES, INDEX_TABLE_NAMES, RESOURCE_TABLE, indexColumns, indexRows, sortKeysJson } from './tables.js';
 
 /** rows per multi-row INSERT; keeps statement count per table small and far below bind-variable limits */
 const ROWS_PER_INSERT = 100;
+
+const INSERT_CURRENT = `INSERT INTO ${RESOURCE_TABLE} (type, id, version, last_updated, deleted, method, content, sort_keys)`
+  + ' VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+const CREATE_CURRENT = `${INSERT_CURRENT} ON CONFLICT (type, id) DO NOTHING RETURNING rkey`;
+const INSERT_HISTORY = `INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method, content)`
+  + ' VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+const UPDATE_CURRENT = `UPDATE ${RESOURCE_TABLE} SET version = ?, last_updated = ?, deleted = ?, method = ?, content = ?, sort_keys = ?`
+  + ' WHERE rkey = ?';
+const DELETE_INDEX_ROWS = INDEX_TABLE_NAMES.map((table) => `DELETE FROM ${table} WHERE rkey = ?`);
 
 export async function writeVersion(session: SqlSession, dialect: SqlDialect, version: VersionWrite): Promise<void> {
   try {
@@ -20,8 +32,32 @@ export async function writeVersion(session: SqlSession, dialect: SqlDialect, ver
   }
 }
 
+/** the stored forms of a version: content and sort keys (null for a delete), epoch-ms lastUpdated */
+export interface VersionRow {
+  deleted: 0 | 1;
+  content: string | null;
+  sortKeys: string | null;
+  lastUpdated: number;
+}
+
+export function versionRow(dialect: SqlDialect, version: VersionWrite): VersionRow {
+  const live = version.resource !== undefined;
+  return {
+    deleted: live ? 0 : 1,
+    content: live ? dialect.encodeContent(version.resource!) : null,
+    sortKeys: live && version.index ? sortKeysJson(version.index.sort, encodeSortValue) : null,
+    lastUpdated: Date.parse(version.lastUpdated),
+  };
+}
+
 async function replaceVersion(session: SqlSession, dialect: SqlDialect, version: VersionWrite): Promise<void> {
   const { resourceType, id } = version;
+  const row = versionRow(dialect, version);
+  if (version.expectedPreviousVersion === 0) {
+    const [created] = await session.all(CREATE_CURRENT,
+      [resourceType, id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys]);
+    if (created) return appendAndIndex(session, created.rkey, version, row);
+  }
   const [current] = await session.all(
     `SELECT rkey, version, deleted FROM ${RESOURCE_TABLE} WHERE type = ? AND id = ?${dialect.forUpdate}`,
     [resourceType, id],
@@ -36,51 +72,40 @@ async function replaceVersion(session: SqlSession, dialect: SqlDialect, version:
       `${resourceType}/${id} is at version ${currentVersion}, the write expected version ${version.expectedPreviousVersion}`,
     );
   }
-  const deleted = version.resource === undefined ? 1 : 0;
-  const content = version.resource === undefined ? null : dialect.encodeContent(version.resource);
-  const lastUpdated = Date.parse(version.lastUpdated);
-  const values = [version.versionId, lastUpdated, deleted, version.method, content];
-  await session.run(
-    `INSERT INTO ${HISTORY_TABLE} (type, id, version, last_updated, deleted, method, content) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    [resourceType, id, ...values],
-  );
-  let rkey: unknown;
-  if (current) {
-    rkey = current.rkey;
-    await session.run(
-      `UPDATE ${RESOURCE_TABLE} SET version = ?, last_updated = ?, deleted = ?, method = ?, content = ? WHERE rkey = ?`,
-      [...values, rkey],
-    );
-    for (const table of INDEX_TABLE_NAMES) await session.run(`DELETE FROM ${table} WHERE rkey = ?`, [rkey]);
-  } else {
-    const [inserted] = await session.all(
-      `INSERT INTO ${RESOURCE_TABLE} (type, id, version, last_updated, deleted, method, content) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING rkey`,
-      [resourceType, id, ...values],
-    );
-    rkey = inserted!.rkey;
+  if (!current) {
+    // only reachable when a create's insert hit a row that is gone again; current rows are never removed
+    const [inserted] = await session.all(`${INSERT_CURRENT} RETURNING rkey`,
+      [resourceType, id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys]);
+    return appendAndIndex(session, inserted!.rkey, version, row);
   }
+  await session.run(UPDATE_CURRENT, [version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys, current.rkey]);
+  for (const sql of DELETE_INDEX_ROWS) await session.run(sql, [current.rkey]);
+  await appendAndIndex(session, current.rkey, version, row);
+}
+
+async function appendAndIndex(session: SqlSession, rkey: unknown, version: VersionWrite, row: VersionRow): Promise<void> {
+  await session.run(INSERT_HISTORY,
+    [rkey, version.versionId, version.resourceType, version.id, row.lastUpdated, row.deleted, version.method, row.content]);
   if (version.resource !== undefined && version.index) await insertIndexRows(session, rkey, version.index);
 }
 
 async function insertIndexRows(session: SqlSession, rkey: unknown, index: IndexEntries): Promise<void> {
   for (const type of INDEX_TYPES) {
+    if (index[type].length === 0) continue;
     const spec = INDEX_TABLES[type];
-    const columns = ['rkey', 'param', 'grp', ...spec.columns.map((column) => column.name)];
-    await insertRows(session, spec.table, columns, indexRows(index, type).map((row) => [rkey, ...row]));
+    await insertRows(session, spec.table, indexColumns(spec), indexRows(index, type, rkey));
   }
-  const sortRows = Object.entries(index.sort).map(([param, key]) => [rkey, param, encodeSortValue(key.asc), encodeSortValue(key.desc)]);
-  await insertRows(session, SORT_TABLE, ['rkey', 'param', 'asc_value', 'desc_value'], sortRows);
 }
 
 const insertStatements = new Map<string, string>();
 
 async function insertRows(session: SqlSession, table: string, columns: string[], rows: unknown[][]): Promise<void> {
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-    const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+    const chunk = rows.length <= ROWS_PER_INSERT ? rows : rows.slice(start, start + ROWS_PER_INSERT);
     const cacheKey = `${table}:${chunk.length}`;
     let sql = insertStatements.get(cacheKey);
     if (sql === undefined) {
-      const tuple = `(${placeholders(columns.length)})`;
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
       sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: chunk.length }, () => tuple).join(', ')}`;
       insertStatements.set(cacheKey, sql);
     }

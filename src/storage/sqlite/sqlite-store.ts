@@ -12,7 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { FhirStore } from '../port.js';
 import { sqliteDialect } from '../sql/dialect.js';
-import { SCHEMA_VERSION, schemaStatements } from '../sql/schema.js';
+import { checkSchemaVersion, SCHEMA_VERSION, SCHEMA_VERSION_TABLE, schemaStatements } from '../sql/schema.js';
 import type { Row, SqlEngine, SqlSession } from '../sql/session.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { AsyncMutex } from './async-mutex.js';
@@ -77,12 +77,11 @@ class SqliteEngine implements SqlEngine {
 
   init(): void {
     this.writer.transaction(() => {
-      for (const statement of schemaStatements(sqliteDialect)) this.writer.exec(statement);
+      this.writer.exec(SCHEMA_VERSION_TABLE);
       const row = this.writer.prepare('SELECT version FROM fhir_schema_version').get() as { version: number } | undefined;
+      if (row) checkSchemaVersion(row.version, this.file);
+      for (const statement of schemaStatements(sqliteDialect)) this.writer.exec(statement);
       if (!row) this.writer.prepare('INSERT INTO fhir_schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
-      else if (row.version > SCHEMA_VERSION) {
-        throw new Error(`${this.file} has schema version ${row.version}; this server knows up to ${SCHEMA_VERSION}`);
-      }
     })();
     if (!this.readerConnection) {
       this.readerConnection = new Database(this.file, { readonly: true, fileMustExist: true });
