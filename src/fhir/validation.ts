@@ -191,7 +191,7 @@ function addCanonicalExtensionSlots(schema: FhirSchema): void {
   }
 }
 
-interface SchemaProperty { $ref?: string; items?: { $ref?: string } }
+interface SchemaProperty { $ref?: string; type?: string; items?: { $ref?: string } }
 
 /** pattern -> primitive type name, to say "is not a date" rather than quote a regular expression */
 function primitiveTypeByPattern(schema: FhirSchema): Map<string, string> {
