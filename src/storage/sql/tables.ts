@@ -98,16 +98,22 @@ export const INDEX_TABLE_NAMES = Object.values(INDEX_TABLES).map((spec) => spec.
 /** column names of an index table's rows, in insert order */
 export const indexColumns = (spec: IndexTableSpec): string[] => ['rkey', 'seq', 'param', 'grp', ...spec.columns.map((column) => column.name)];
 
-/** Rows for one index table, in indexColumns order (seq numbers the rows of one resource in one table). */
-export function indexRows(entries: IndexEntries, type: IndexType, rkey: unknown): unknown[][] {
-  const spec = INDEX_TABLES[type];
-  const fields = spec.columns.map((column) => column.field);
-  return (entries[type] as unknown as Record<string, unknown>[]).map((entry, seq) => {
-    const row: unknown[] = [rkey, seq, entry.param, entry.group ?? null];
-    for (const field of fields) row.push(entry[field] ?? null);
-    return row;
-  });
+/** The bound values of one index table's rows, flat in indexColumns order (seq numbers one resource's rows). */
+export function indexValues(entries: IndexEntries, type: IndexType, rkey: unknown, from: number, to: number): unknown[] {
+  const fields = INDEX_FIELDS[type];
+  const list = entries[type] as unknown as Record<string, unknown>[];
+  const values: unknown[] = [];
+  for (let seq = from; seq < to; seq++) {
+    const entry = list[seq]!;
+    values.push(rkey, seq, entry.param, entry.group ?? null);
+    for (const field of fields) values.push(entry[field] ?? null);
+  }
+  return values;
 }
+
+const INDEX_FIELDS = Object.fromEntries(
+  Object.entries(INDEX_TABLES).map(([type, spec]) => [type, spec.columns.map((column) => column.field)]),
+) as Record<IndexType, string[]>;
 
 /**
  * The sort keys of a version as the JSON text of the resource row's sort_keys column: `{"<param>": asc}` plus
@@ -130,5 +136,17 @@ export function sortKeysJson(sort: IndexEntries['sort'], encode: (value: string 
 
 /** a parameter code as a JSON key that is safe inside a quoted JSON path and an SQL literal */
 export function sortKeyName(param: string): string {
+  let name = sortKeyNames.get(param);
+  if (name === undefined) {
+    name = safeSortKeyName(param);
+    if (sortKeyNames.size > 10_000) sortKeyNames.clear();
+    sortKeyNames.set(param, name);
+  }
+  return name;
+}
+
+const sortKeyNames = new Map<string, string>();
+
+function safeSortKeyName(param: string): string {
   return /^[A-Za-z0-9_.-]+$/.test(param) ? param : param.replace(/[^A-Za-z0-9_.-]/g, (ch) => `~${ch.codePointAt(0)!.toString(16)}~`);
 }

@@ -4,12 +4,12 @@
  * needs no read; only when the resource exists (or existed and was deleted) does it read and update.
  */
 import { FhirError } from '../../fhir/errors.js';
-import { INDEX_TYPES, type IndexEntries } from '../../search/index-entries.js';
+import { INDEX_TYPES, type IndexEntries, type IndexType } from '../../search/index-entries.js';
 import type { VersionWrite } from '../port.js';
 import type { SqlDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
 import { encodeSortValue } from './sort-encoding.js';
-import { HISTORY_TABLE, INDEX_TABLES, INDEX_TABLE_NAMES, RESOURCE_TABLE, indexColumns, indexRows, sortKeysJson } from './tables.js';
+import { HISTORY_TABLE, INDEX_TABLES, INDEX_TABLE_NAMES, RESOURCE_TABLE, indexColumns, indexValues, sortKeysJson } from './tables.js';
 
 /** rows per multi-row INSERT; keeps statement count per table small and far below bind-variable limits */
 const ROWS_PER_INSERT = 100;
@@ -91,24 +91,26 @@ async function appendAndIndex(session: SqlSession, rkey: unknown, version: Versi
 
 async function insertIndexRows(session: SqlSession, rkey: unknown, index: IndexEntries): Promise<void> {
   for (const type of INDEX_TYPES) {
-    if (index[type].length === 0) continue;
-    const spec = INDEX_TABLES[type];
-    await insertRows(session, spec.table, indexColumns(spec), indexRows(index, type, rkey));
+    const count = index[type].length;
+    for (let start = 0; start < count; start += ROWS_PER_INSERT) {
+      const end = Math.min(count, start + ROWS_PER_INSERT);
+      await session.run(insertStatement(type, end - start), indexValues(index, type, rkey, start, end));
+    }
   }
 }
 
 const insertStatements = new Map<string, string>();
 
-async function insertRows(session: SqlSession, table: string, columns: string[], rows: unknown[][]): Promise<void> {
-  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-    const chunk = rows.length <= ROWS_PER_INSERT ? rows : rows.slice(start, start + ROWS_PER_INSERT);
-    const cacheKey = `${table}:${chunk.length}`;
-    let sql = insertStatements.get(cacheKey);
-    if (sql === undefined) {
-      const tuple = `(${columns.map(() => '?').join(', ')})`;
-      sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: chunk.length }, () => tuple).join(', ')}`;
-      insertStatements.set(cacheKey, sql);
-    }
-    await session.run(sql, chunk.flat());
+/** `INSERT INTO <table> (...) VALUES (...), ...` for `rows` rows, built once per table and row count */
+function insertStatement(type: IndexType, rows: number): string {
+  const cacheKey = `${type}:${rows}`;
+  let sql = insertStatements.get(cacheKey);
+  if (sql === undefined) {
+    const spec = INDEX_TABLES[type];
+    const columns = indexColumns(spec);
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    sql = `INSERT INTO ${spec.table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+    insertStatements.set(cacheKey, sql);
   }
+  return sql;
 }

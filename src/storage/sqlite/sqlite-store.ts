@@ -32,8 +32,9 @@ function connectionSession(connection: Connection): SqlSession {
     return prepared;
   };
   return {
-    all: async (sql, params) => statement(sql).all(...params) as Row[],
-    run: async (sql, params) => { statement(sql).run(...params); },
+    // an array binds its elements as the anonymous parameters, without spreading hundreds of arguments
+    all: async (sql, params) => statement(sql).all(params) as Row[],
+    run: async (sql, params) => { statement(sql).run(params); },
   };
 }
 
