@@ -32,24 +32,39 @@ interface TrackedSession extends SqlSession {
 function session(target: Queryable): TrackedSession {
   const tracked: TrackedSession = {
     retryable: false,
-    all: async (sql, params) => {
+    all: async (sql, params, options) => {
       try {
-        return (await target.query(postgresDialect.prepare(sql), params)).rows as Row[];
+        const text = postgresDialect.prepare(sql);
+        const config = options?.reuse ? { name: statementName(text), text, values: params } : { text, values: params };
+        return (await target.query(config)).rows as Row[];
       } catch (error) {
         if (RETRYABLE.has((error as { code?: string }).code ?? '')) tracked.retryable = true;
         throw error;
       }
     },
-    run: async (sql, params) => { await tracked.all(sql, params); },
+    run: async (sql, params, options) => { await tracked.all(sql, params, options); },
   };
   return tracked;
 }
 
+/** names of the prepared (reused) statements: one per distinct text, so pg parses each once per connection */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `fhir_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 class PostgresEngine implements SqlEngine {
   readonly reader: SqlSession;
+  readonly autocommit: SqlSession;
 
   constructor(private readonly pool: pg.Pool, private readonly schema: string | undefined) {
     this.reader = session(pool);
+    this.autocommit = this.reader;
   }
 
   async init(): Promise<void> {

@@ -28,6 +28,8 @@ export interface SqlDialect {
   contains(haystack: string, needle: string): string;
   /** row lock for read-modify-write inside a transaction ('' where writes are already serialised) */
   readonly forUpdate: string;
+  /** creates run as one statement (create-statement.ts: data-modifying CTEs over unnest()ed arrays) */
+  readonly singleStatementCreate: boolean;
   /** the error is a unique-constraint violation (a concurrent or repeated write of the same version) */
   isUniqueViolation(error: unknown): boolean;
 }
@@ -47,6 +49,7 @@ export const sqliteDialect: SqlDialect = {
   decodeContent: (stored) => JSON.parse(stored as string) as Resource,
   contains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
   forUpdate: '',
+  singleStatementCreate: false,
   isUniqueViolation: (error) => (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_UNIQUE'
     || (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
 };
@@ -66,6 +69,7 @@ export const postgresDialect: SqlDialect = {
   decodeContent: (stored) => resourceTypeFirst(stored as Resource),
   contains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,
   forUpdate: ' FOR UPDATE',
+  singleStatementCreate: true,
   isUniqueViolation: (error) => (error as { code?: unknown })?.code === '23505',
 };
 

@@ -1,11 +1,14 @@
 /** Where statements run: a connection (SQLite) or a pooled client (PostgreSQL), inside or outside a transaction. */
 export type Row = Record<string, unknown>;
 
+/** `reuse`: the text is one of a small fixed set (the write statements), worth preparing once per connection */
+export interface StatementOptions { reuse?: boolean }
+
 export interface SqlSession {
   /** a statement that returns rows; SQL uses `?` placeholders, converted by the session for its engine */
-  all(sql: string, params: unknown[]): Promise<Row[]>;
+  all(sql: string, params: unknown[], options?: StatementOptions): Promise<Row[]>;
   /** a statement that returns nothing */
-  run(sql: string, params: unknown[]): Promise<void>;
+  run(sql: string, params: unknown[], options?: StatementOptions): Promise<void>;
 }
 
 /**
@@ -15,6 +18,8 @@ export interface SqlSession {
  */
 export interface SqlEngine {
   readonly reader: SqlSession;
+  /** where a single atomic statement may run as its own transaction (PostgreSQL: the pool); absent on SQLite (group commit) */
+  readonly autocommit?: SqlSession;
   transaction<T>(mode: 'single-write' | 'caller', fn: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -11,7 +11,7 @@ import { rowToVersion, VERSION_COLUMNS } from './rows.js';
 import { runSearch } from './search.js';
 import type { SqlEngine, SqlSession } from './session.js';
 import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
-import { writeVersion } from './writes.js';
+import { writeVersion, writeVersionAlone } from './writes.js';
 
 /** bound values per IN list, far below both engines' limits */
 const REFS_PER_QUERY = 500;
@@ -56,6 +56,9 @@ export class SqlStore implements FhirStore {
 
   write(version: VersionWrite): Promise<void> {
     if (this.txSession) return writeVersion(this.txSession, this.dialect, version);
+    if (this.sql.autocommit && this.dialect.singleStatementCreate) {
+      return writeVersionAlone(this.sql.autocommit, (fn) => this.sql.transaction('single-write', fn), this.dialect, version);
+    }
     return this.sql.transaction('single-write', (session) => writeVersion(session, this.dialect, version));
   }
 

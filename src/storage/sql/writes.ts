@@ -8,6 +8,7 @@ import { INDEX_TYPES, type IndexEntries, type IndexType } from '../../search/ind
 import type { VersionWrite } from '../port.js';
 import type { SqlDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
+import { createInOneStatement } from './create-statement.js';
 import { encodeSortValue } from './sort-encoding.js';
 import { HISTORY_TABLE, INDEX_TABLES, INDEX_TABLE_NAMES, RESOURCE_TABLE, indexColumns, indexValues, sortKeysJson } from './tables.js';
 
@@ -21,15 +22,47 @@ const INSERT_HISTORY = `INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, l
   + ' VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 const UPDATE_CURRENT = `UPDATE ${RESOURCE_TABLE} SET version = ?, last_updated = ?, deleted = ?, method = ?, content = ?, sort_keys = ?`
   + ' WHERE rkey = ?';
+const REUSE = { reuse: true } as const;
 const DELETE_INDEX_ROWS = INDEX_TABLE_NAMES.map((table) => `DELETE FROM ${table} WHERE rkey = ?`);
 
 export async function writeVersion(session: SqlSession, dialect: SqlDialect, version: VersionWrite): Promise<void> {
   try {
-    await replaceVersion(session, dialect, version);
+    await replaceVersion(session, dialect, version, versionRow(dialect, version));
   } catch (error) {
-    if (!dialect.isUniqueViolation(error)) throw error;
-    throw new FhirError('version-conflict', `${version.resourceType}/${version.id} was written concurrently (version ${version.versionId} exists)`);
+    throw asConflict(error, dialect, version);
   }
+}
+
+/**
+ * A write outside any caller transaction on an engine with single-statement creates: a create is tried as one
+ * autocommit statement; anything else (or a create of an existing id) runs in its own transaction.
+ */
+export async function writeVersionAlone(
+  autocommit: SqlSession,
+  transaction: (fn: (session: SqlSession) => Promise<void>) => Promise<void>,
+  dialect: SqlDialect,
+  version: VersionWrite,
+): Promise<void> {
+  const row = versionRow(dialect, version);
+  if (version.expectedPreviousVersion === 0) {
+    try {
+      if (await createInOneStatement(autocommit, dialect, version, row)) return;
+    } catch (error) {
+      throw asConflict(error, dialect, version);
+    }
+  }
+  await transaction(async (session) => {
+    try {
+      await replaceVersion(session, dialect, version, row, true);
+    } catch (error) {
+      throw asConflict(error, dialect, version);
+    }
+  });
+}
+
+function asConflict(error: unknown, dialect: SqlDialect, version: VersionWrite): unknown {
+  if (!dialect.isUniqueViolation(error)) return error;
+  return new FhirError('version-conflict', `${version.resourceType}/${version.id} was written concurrently (version ${version.versionId} exists)`);
 }
 
 /** the stored forms of a version: content and sort keys (null for a delete), epoch-ms lastUpdated */
@@ -50,17 +83,20 @@ export function versionRow(dialect: SqlDialect, version: VersionWrite): VersionR
   };
 }
 
-async function replaceVersion(session: SqlSession, dialect: SqlDialect, version: VersionWrite): Promise<void> {
+/** `existing`: a create already found the id taken, go straight to the read-check-update path */
+async function replaceVersion(session: SqlSession, dialect: SqlDialect, version: VersionWrite, row: VersionRow, existing = false): Promise<void> {
   const { resourceType, id } = version;
-  const row = versionRow(dialect, version);
-  if (version.expectedPreviousVersion === 0) {
+  if (version.expectedPreviousVersion === 0 && !existing && dialect.singleStatementCreate) {
+    if (await createInOneStatement(session, dialect, version, row)) return;
+  } else if (version.expectedPreviousVersion === 0 && !existing) {
     const [created] = await session.all(CREATE_CURRENT,
-      [resourceType, id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys]);
+      [resourceType, id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys], REUSE);
     if (created) return appendAndIndex(session, created.rkey, version, row);
   }
   const [current] = await session.all(
     `SELECT rkey, version, deleted FROM ${RESOURCE_TABLE} WHERE type = ? AND id = ?${dialect.forUpdate}`,
     [resourceType, id],
+    REUSE,
   );
   const currentVersion = current ? Number(current.version) : 0;
   const acceptable = version.expectedPreviousVersion === 0
@@ -78,14 +114,14 @@ async function replaceVersion(session: SqlSession, dialect: SqlDialect, version:
       [resourceType, id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys]);
     return appendAndIndex(session, inserted!.rkey, version, row);
   }
-  await session.run(UPDATE_CURRENT, [version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys, current.rkey]);
-  for (const sql of DELETE_INDEX_ROWS) await session.run(sql, [current.rkey]);
+  await session.run(UPDATE_CURRENT, [version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys, current.rkey], REUSE);
+  for (const sql of DELETE_INDEX_ROWS) await session.run(sql, [current.rkey], REUSE);
   await appendAndIndex(session, current.rkey, version, row);
 }
 
 async function appendAndIndex(session: SqlSession, rkey: unknown, version: VersionWrite, row: VersionRow): Promise<void> {
   await session.run(INSERT_HISTORY,
-    [rkey, version.versionId, version.resourceType, version.id, row.lastUpdated, row.deleted, version.method, row.content]);
+    [rkey, version.versionId, version.resourceType, version.id, row.lastUpdated, row.deleted, version.method, row.content], REUSE);
   if (version.resource !== undefined && version.index) await insertIndexRows(session, rkey, version.index);
 }
 
@@ -94,7 +130,7 @@ async function insertIndexRows(session: SqlSession, rkey: unknown, index: IndexE
     const count = index[type].length;
     for (let start = 0; start < count; start += ROWS_PER_INSERT) {
       const end = Math.min(count, start + ROWS_PER_INSERT);
-      await session.run(insertStatement(type, end - start), indexValues(index, type, rkey, start, end));
+      await session.run(insertStatement(type, end - start), indexValues(index, type, rkey, start, end), REUSE);
     }
   }
 }
