@@ -8,7 +8,7 @@ import { open, truncate, unlink } from 'node:fs/promises';
 import { toOperationOutcome } from '../fhir/operation-outcome.js';
 import type { ServerContext } from '../interactions/types.js';
 import { checkpointer, type ExportJob, type ExportProgress, type JobRun, type TypePosition } from './bulk-job.js';
-import { defaultExportTypes, groupPatientIds, patientChunks, typeConditions } from './export-plan.js';
+import { defaultExportTypes, EXPORT_ORDER, groupPatientIds, patientChunks, typeConditions } from './export-plan.js';
 
 export const EXPORT_ERROR_FILE = 'errors.ndjson';
 
@@ -66,7 +66,7 @@ async function exportType(ctx: ServerContext, run: JobRun, job: ExportJob, type:
     while (position.chunk < chunks.length) {
       const where = await typeConditions(ctx, job.spec, job.transactionTime, job.baseUrl, type, chunks[position.chunk]);
       for (;;) {
-        const page = await ctx.store.search({ types: [type], where, sort: [], count: run.options.pageSize, cursor: position.cursor, total: 'none' });
+        const page = await ctx.store.search({ types: [type], where, sort: EXPORT_ORDER, count: run.options.pageSize, cursor: position.cursor, total: 'none' });
         if (page.items.length > 0) {
           let text = '';
           for (const version of page.items) text += `${JSON.stringify(version.resource)}\n`;

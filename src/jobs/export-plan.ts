@@ -6,9 +6,17 @@
  */
 import { FhirError, notFound } from '../fhir/errors.js';
 import type { ServerContext } from '../interactions/types.js';
-import type { Condition, ValueMatch } from '../search/ir.js';
+import type { Condition, SortKey, ValueMatch } from '../search/ir.js';
 import { parseSearch } from '../search/parse.js';
 import type { ExportSpec } from './bulk-job.js';
+
+/**
+ * Pages are read in lastUpdated order: every resource an export holds was last updated before the transaction
+ * time, so the order is stable while the job runs (and after a restart), and the store can page it along an
+ * index on (type, lastUpdated) instead of sorting every page (measured on SQLite, 33,800 Observations: 0.4 s
+ * against 1.2 to 2.3 s in insertion order).
+ */
+export const EXPORT_ORDER: SortKey[] = [{ param: '_lastUpdated', descending: false }];
 
 /** patients per query at Group level (or with the `patient` parameter): keeps every query a modest OR */
 export const PATIENT_CHUNK = 200;
@@ -115,8 +123,10 @@ export function patientMembership(ctx: ServerContext, type: string, patientIds: 
 export async function typeConditions(
   ctx: ServerContext, spec: ExportSpec, transactionTime: string, baseUrl: string, type: string, patientIds: string[] | undefined,
 ): Promise<Condition[]> {
-  const asOf = Date.parse(transactionTime);
-  const conditions: Condition[] = [{ kind: 'lastUpdated', prefix: 'le', low: asOf, high: asOf }];
+  // lastUpdated is whole milliseconds: "< T + 1 ms" is "<= T", written as one range so an index on
+  // (type, lastUpdated) serves both the filter and the page order (EXPORT_ORDER)
+  const asOf = Date.parse(transactionTime) + 1;
+  const conditions: Condition[] = [{ kind: 'lastUpdated', prefix: 'lt', low: asOf, high: asOf }];
   if (spec.since) {
     const since = Date.parse(spec.since);
     conditions.push({ kind: 'lastUpdated', prefix: 'gt', low: since, high: since });
