@@ -25,8 +25,11 @@ import { bareRead, readById } from './workloads/read-by-id.js';
 import { searchMix } from './workloads/search-mix.js';
 import type { JobRow, Workload } from './workloads/workload.js';
 
-/** Run order: reads and searches before create fills the shared server with more Patients. */
-const WORKLOADS: Workload[] = [readById, bareRead, searchMix, createPatient, exportResources, ingest, ndjsonImport];
+/**
+ * Run order: reads, searches and export before create writes to the shared server (more Patients would change the
+ * searches' answers, and creates still in flight when autocannon stops would land in the middle of an export).
+ */
+const WORKLOADS: Workload[] = [readById, bareRead, searchMix, exportResources, createPatient, ingest, ndjsonImport];
 
 const { values } = parseArgs({
   options: {
