@@ -1,42 +1,55 @@
 /**
- * A create as one statement (engines with data-modifying CTEs and array parameters, i.e. PostgreSQL): the
+ * Writes in few statements on engines with data-modifying CTEs and array parameters (PostgreSQL).
+ *
+ * A create is one statement: the
  * current row inserted ON CONFLICT DO NOTHING, its history row and every index table's rows inserted from
  * unnest()ed column arrays of the new rkey. One fixed text for every create (empty arrays for unused tables),
  * so it is parsed and planned once per connection, and one round trip replaces BEGIN, ~8 statements and COMMIT.
  * A single statement is atomic, so outside a caller's transaction it runs in autocommit.
  * Returns false when the resource already exists (nothing was written): the caller takes the read-check-update path.
+ *
+ * An update (after the caller's SELECT ... FOR UPDATE) is two: the current row, the history row and the deletion of
+ * the old index rows in one, the new index rows in the other (one statement cannot both delete and re-insert the
+ * same (rkey, seq) keys: its parts run in no defined order).
  */
 import { INDEX_TYPES, type IndexType } from '../../search/index-entries.js';
 import type { VersionWrite } from '../port.js';
-import type { SqlDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
 import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 import type { VersionRow } from './writes.js';
 
-let createText: string | undefined;
+const ARRAY_TYPE = { text: 'text[]', real: 'float8[]', int: 'int8[]' };
 
-function statementText(dialect: SqlDialect): string {
-  if (createText !== undefined) return createText;
-  const arrayType = { text: 'text[]', real: 'float8[]', int: 'int8[]' };
-  let n = 8;
-  const ctes = [
-    `cur AS (INSERT INTO ${RESOURCE_TABLE} (type, id, version, last_updated, deleted, method, content, sort_keys)`
-      + ` VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (type, id) DO NOTHING RETURNING rkey)`,
-    `hist AS (INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method, content)`
-      + ` SELECT rkey, $3, $1, $2, $4, $5, $6, $7 FROM cur)`,
-  ];
-  for (const type of INDEX_TYPES) {
+/** `i_<type> AS (INSERT ... SELECT <rkey>, u.* FROM unnest($n::..., ...))` per index table, numbering from `first` */
+function indexInserts(rkey: string, first: number): string[] {
+  let n = first - 1;
+  return INDEX_TYPES.map((type) => {
     const spec = INDEX_TABLES[type];
     const names = ['seq', 'param', 'grp', ...spec.columns.map((column) => column.name)];
-    const types = ['int4[]', 'text[]', 'int4[]', ...spec.columns.map((column) => arrayType[column.kind])];
+    const types = ['int4[]', 'text[]', 'int4[]', ...spec.columns.map((column) => ARRAY_TYPE[column.kind])];
     const arrays = types.map((type) => `$${++n}::${type}`).join(', ');
-    ctes.push(`i_${type} AS (INSERT INTO ${spec.table} (rkey, ${names.join(', ')})`
-      + ` SELECT cur.rkey, u.* FROM cur, unnest(${arrays}) AS u(${names.join(', ')}))`);
-  }
-  void dialect;
-  createText = `WITH ${ctes.join(', ')} SELECT rkey FROM cur`;
-  return createText;
+    return `i_${type} AS (INSERT INTO ${spec.table} (rkey, ${names.join(', ')})`
+      + ` SELECT ${rkey}, u.* FROM ${rkey === 'cur.rkey' ? 'cur, ' : ''}unnest(${arrays}) AS u(${names.join(', ')}))`;
+  });
 }
+
+const CREATE = `WITH ${[
+  `cur AS (INSERT INTO ${RESOURCE_TABLE} (type, id, version, last_updated, deleted, method, content, sort_keys)`
+    + ' VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (type, id) DO NOTHING RETURNING rkey)',
+  `hist AS (INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method, content)`
+    + ' SELECT rkey, $3, $1, $2, $4, $5, $6, $7 FROM cur)',
+  ...indexInserts('cur.rkey', 9),
+].join(', ')} SELECT rkey FROM cur`;
+
+const REPLACE_CURRENT = `WITH ${[
+  `cur AS (UPDATE ${RESOURCE_TABLE} SET version = $3, last_updated = $4, deleted = $5, method = $6, content = $7, sort_keys = $8`
+    + ' WHERE rkey = $9)',
+  `hist AS (INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method, content)`
+    + ' VALUES ($9, $3, $1, $2, $4, $5, $6, $7))',
+  ...INDEX_TYPES.map((type) => `d_${type} AS (DELETE FROM ${INDEX_TABLES[type].table} WHERE rkey = $9)`),
+].join(', ')} SELECT 1`;
+
+const INSERT_INDEX = `WITH ${indexInserts('$1::int8', 2).join(', ')} SELECT 1`;
 
 /** column arrays of one index table: seq, param, grp, then the value columns */
 function columnArrays(version: VersionWrite, type: IndexType): unknown[][] {
@@ -52,9 +65,25 @@ function columnArrays(version: VersionWrite, type: IndexType): unknown[][] {
   return arrays;
 }
 
-export async function createInOneStatement(session: SqlSession, dialect: SqlDialect, version: VersionWrite, row: VersionRow): Promise<boolean> {
-  const values: unknown[] = [version.resourceType, version.id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys];
+const REUSE = { reuse: true } as const;
+
+function currentValues(version: VersionWrite, row: VersionRow): unknown[] {
+  return [version.resourceType, version.id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys];
+}
+
+function indexArrays(version: VersionWrite): unknown[] {
+  const values: unknown[] = [];
   for (const type of INDEX_TYPES) values.push(...columnArrays(version, type));
-  const rows = await session.all(statementText(dialect), values, { reuse: true });
+  return values;
+}
+
+export async function createInOneStatement(session: SqlSession, version: VersionWrite, row: VersionRow): Promise<boolean> {
+  const rows = await session.all(CREATE, [...currentValues(version, row), ...indexArrays(version)], REUSE);
   return rows.length > 0;
+}
+
+/** replaces the current row `rkey` (already locked and checked by the caller) with `version` */
+export async function replaceInTwoStatements(session: SqlSession, rkey: unknown, version: VersionWrite, row: VersionRow): Promise<void> {
+  await session.run(REPLACE_CURRENT, [...currentValues(version, row), rkey], REUSE);
+  if (version.resource !== undefined && version.index) await session.run(INSERT_INDEX, [rkey, ...indexArrays(version)], REUSE);
 }

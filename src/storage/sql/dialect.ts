@@ -28,7 +28,7 @@ export interface SqlDialect {
   contains(haystack: string, needle: string): string;
   /** row lock for read-modify-write inside a transaction ('' where writes are already serialised) */
   readonly forUpdate: string;
-  /** creates run as one statement (create-statement.ts: data-modifying CTEs over unnest()ed arrays) */
+  /** creates run as one statement and updates as two (cte-writes.ts: data-modifying CTEs over unnest()ed arrays) */
   readonly singleStatementCreate: boolean;
   /** the error is a unique-constraint violation (a concurrent or repeated write of the same version) */
   isUniqueViolation(error: unknown): boolean;

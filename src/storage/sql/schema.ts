@@ -23,7 +23,7 @@ export function schemaStatements(dialect: SqlDialect): string[] {
       content ${dialect.jsonType},
       sort_keys ${dialect.jsonType},
       UNIQUE (type, id))`,
-    `CREATE INDEX IF NOT EXISTS ${RESOURCE_TABLE}_updated ON ${RESOURCE_TABLE} (last_updated)`,
+    // no (last_updated) index alone: every search names types or is rare, and each index costs every write
     `CREATE INDEX IF NOT EXISTS ${RESOURCE_TABLE}_type_updated ON ${RESOURCE_TABLE} (type, last_updated)`,
     `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (
       hkey ${dialect.surrogateKey},

@@ -8,7 +8,7 @@ import { INDEX_TYPES, type IndexEntries, type IndexType } from '../../search/ind
 import type { VersionWrite } from '../port.js';
 import type { SqlDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
-import { createInOneStatement } from './create-statement.js';
+import { createInOneStatement, replaceInTwoStatements } from './cte-writes.js';
 import { encodeSortValue } from './sort-encoding.js';
 import { HISTORY_TABLE, INDEX_TABLES, INDEX_TABLE_NAMES, RESOURCE_TABLE, indexColumns, indexValues, sortKeysJson } from './tables.js';
 
@@ -46,7 +46,7 @@ export async function writeVersionAlone(
   const row = versionRow(dialect, version);
   if (version.expectedPreviousVersion === 0) {
     try {
-      if (await createInOneStatement(autocommit, dialect, version, row)) return;
+      if (await createInOneStatement(autocommit, version, row)) return;
     } catch (error) {
       throw asConflict(error, dialect, version);
     }
@@ -87,7 +87,7 @@ export function versionRow(dialect: SqlDialect, version: VersionWrite): VersionR
 async function replaceVersion(session: SqlSession, dialect: SqlDialect, version: VersionWrite, row: VersionRow, existing = false): Promise<void> {
   const { resourceType, id } = version;
   if (version.expectedPreviousVersion === 0 && !existing && dialect.singleStatementCreate) {
-    if (await createInOneStatement(session, dialect, version, row)) return;
+    if (await createInOneStatement(session, version, row)) return;
   } else if (version.expectedPreviousVersion === 0 && !existing) {
     const [created] = await session.all(CREATE_CURRENT,
       [resourceType, id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys], REUSE);
@@ -114,6 +114,7 @@ async function replaceVersion(session: SqlSession, dialect: SqlDialect, version:
       [resourceType, id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys]);
     return appendAndIndex(session, inserted!.rkey, version, row);
   }
+  if (dialect.singleStatementCreate) return replaceInTwoStatements(session, current.rkey, version, row);
   await session.run(UPDATE_CURRENT, [version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys, current.rkey], REUSE);
   for (const sql of DELETE_INDEX_ROWS) await session.run(sql, [current.rkey], REUSE);
   await appendAndIndex(session, current.rkey, version, row);
