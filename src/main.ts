@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { createValidator } from './fhir/validation.js';
 import type { ServerContext } from './interactions/types.js';
+import { attachCustomSearchParameters, customParametersOf } from './search/custom-parameters-store.js';
 import { createSearchParameterRegistry } from './search/registry.js';
 import { createStore } from './storage/create-store.js';
 import type { FhirStore } from './storage/port.js';
@@ -42,6 +43,10 @@ async function main(): Promise<void> {
     process.stderr.write(`Could not open the store "${config.store}": ${(error as Error).message}\n`);
     process.exit(1);
   }
+  // custom SearchParameter resources: installed now, and on every committed write of one (no restart)
+  store = await attachCustomSearchParameters(store, searchParameters, { dataDir: config.dataDir });
+  const customProblems = customParametersOf(store)?.problems ?? [];
+  for (const problem of customProblems) log.warn(`stored SearchParameter not installed: ${problem}`);
   const ctx: ServerContext = { config, store, definitions, searchParameters, validator, now: () => new Date() };
   const app = buildApp(ctx, { logger: log });
 

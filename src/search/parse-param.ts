@@ -44,7 +44,9 @@ export const unknownParameter = (name: string, types: readonly string[] | null) 
 export function lookupParam(registry: SearchParameterRegistry, types: readonly string[] | null, code: string): SearchParamDef | undefined {
   if (!types) {
     const def = registry.get('Patient', code);
-    return def && (def.base.includes('Resource') || def.base.includes('DomainResource')) ? def : undefined;
+    if (!def || !(def.base.includes('Resource') || def.base.includes('DomainResource'))) return undefined;
+    assertIndexed(registry, null, code);
+    return def;
   }
   let found: SearchParamDef | undefined;
   for (const type of types) {
@@ -52,7 +54,21 @@ export function lookupParam(registry: SearchParameterRegistry, types: readonly s
     if (!def || (found && found.type !== def.type)) return undefined;
     found ??= def;
   }
+  if (found) assertIndexed(registry, types, code);
   return found;
+}
+
+/**
+ * A parameter defined or changed after resources of a type were stored has an incomplete index until
+ * $reindex has covered that type: refuse it (409 index-building) rather than give wrong answers.
+ */
+export function assertIndexed(registry: SearchParameterRegistry, types: readonly string[] | null, code: string, expression = code): void {
+  const building = types ? types.filter((type) => registry.isBuilding(type, code)) : registry.buildingTypes(code);
+  if (building.length === 0) return;
+  throw new FhirError('index-building',
+    `The search parameter "${code}" of ${building.join(', ')} is not usable yet: it was defined or changed after resources were stored, ` +
+      `and its index is still being built. Run $reindex for ${building.join(', ')} (or the whole server), then search again.`,
+    { expression: [expression], issueCode: 'transient' });
 }
 
 export async function parseFilter(types: readonly string[] | null, key: string, raw: string, ctx: FilterContext): Promise<Condition> {
@@ -225,6 +241,7 @@ async function parseHas(types: readonly string[] | null, key: string, raw: strin
   if (!ref || ref.type !== 'reference') {
     throw new FhirError('unknown-search-parameter', `"${refName}" is not a reference search parameter of ${sourceType} (in "${key}")`, { expression: [key] });
   }
+  assertIndexed(ctx.registry, [sourceType], refName, key);
   if (types && ref.targets.length > 0 && !types.some((t) => ref.targets.includes(t))) {
     throw new FhirError('invalid-search-parameter', `${sourceType}.${refName} never points at ${types.join(', ')} (in "${key}")`, { expression: [key] });
   }

@@ -8,7 +8,7 @@ import type { Definitions } from '../fhir/definitions.js';
 import type { R4 } from '../fhir/types.js';
 import type { Condition, SearchQuery, SortKey } from './ir.js';
 import type { SearchParameterRegistry } from './registry.js';
-import { lookupParam, parseFilter, type FilterContext } from './parse-param.js';
+import { assertIndexed, lookupParam, parseFilter, type FilterContext } from './parse-param.js';
 
 export interface IncludeSpec { sourceType: string; param: string; targetType?: string; iterate: boolean }
 
@@ -210,6 +210,7 @@ function parseInclude(
     const def = registry.get(sourceType, param);
     if (!def) throw new FhirError('unknown-search-parameter', `Invalid ${name} value "${value}": ${sourceType} has no search parameter "${param}"`, { expression: [name] });
     if (def.type !== 'reference') throw invalid(`"${param}" is a ${def.type} parameter, not a reference`);
+    assertIndexed(registry, [sourceType], param, name);
     if (targetType && def.targets.length > 0 && !def.targets.includes(targetType)) throw invalid(`${targetType} is not a target of ${sourceType}.${param}`);
   }
   if (name === '_revinclude' && types && param !== '*' && !iterate) {

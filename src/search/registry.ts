@@ -37,6 +37,22 @@ export interface SearchParameterRegistry {
   addCustom(sp: R4.SearchParameter): void;
   /** retire a custom SearchParameter by url; a pristine parameter it replaced comes back */
   removeCustom(url: string): void;
+  /** throws what addCustom would throw for `sp`, changing nothing */
+  validateCustom(sp: R4.SearchParameter): void;
+  /** the custom SearchParameter installed under `url`, if any */
+  custom(url: string): R4.SearchParameter | undefined;
+  /** the pristine R4 definition of `code` on `resourceType`, whether or not a custom one replaces it */
+  pristine(resourceType: string, code: string): SearchParamDef | undefined;
+  /** the concrete resource types a SearchParameter base names (Resource and DomainResource expand) */
+  typesOf(base: string): string[];
+  /**
+   * Index state (custom-parameters.ts): a parameter whose definition changed after resources of the type
+   * were stored has an incomplete index until $reindex covers the type; search refuses it meanwhile.
+   */
+  setBuilding(resourceType: string, code: string, building: boolean): void;
+  isBuilding(resourceType: string, code: string): boolean;
+  /** resource types on which `code` is building */
+  buildingTypes(code: string): string[];
 }
 
 export interface RegistryOptions {
@@ -90,10 +106,11 @@ export function createSearchParameterRegistry(defs: Definitions, options: Regist
     return { def, evaluators, components: components as NonNullable<(typeof components)[number]>[] };
   }
 
-  function install(sp: R4.SearchParameter): void {
+  function install(sp: R4.SearchParameter, only?: ReadonlySet<string>): void {
     const def = toDef(sp);
     for (const base of def.base) {
       for (const resourceType of typesOf(base)) {
+        if (only && !only.has(resourceType)) continue;
         let views = defViews.get(resourceType);
         if (!views) defViews.set(resourceType, (views = new Map()));
         views.set(def.code, def);
@@ -126,6 +143,42 @@ export function createSearchParameterRegistry(defs: Definitions, options: Regist
   for (const sp of pristine.values()) if (sp.type !== 'composite') install(sp);
   for (const sp of pristine.values()) if (sp.type === 'composite') install(sp);
 
+  function pristineFor(resourceType: string, code: string): R4.SearchParameter | undefined {
+    for (const sp of pristine.values()) {
+      if (sp.code === code && (sp.base ?? []).some((base) => typesOf(base).includes(resourceType))) return sp;
+    }
+    return undefined;
+  }
+
+  function checkCustom(sp: R4.SearchParameter): void {
+    if (!sp.url || !sp.code || !sp.base?.length) {
+      throw new FhirError('invalid-resource', 'A SearchParameter needs url, code and base', { expression: ['SearchParameter'] });
+    }
+    const unknown = sp.base.filter((base) => base !== 'Resource' && base !== 'DomainResource' && !defs.resourceTypes.has(base));
+    if (unknown.length) {
+      throw new FhirError('invalid-resource', `SearchParameter ${sp.url}: unknown base type(s) ${unknown.join(', ')}`, { expression: ['SearchParameter.base'] });
+    }
+    try {
+      for (const base of sp.base) if (sp.expression) partsForBase(sp.expression, base).forEach((part) => compilePath(part, base));
+    } catch (error) {
+      throw new FhirError('invalid-resource', `SearchParameter ${sp.url}: the expression does not compile: ${(error as Error).message}`, { expression: ['SearchParameter.expression'] });
+    }
+  }
+
+  /** uninstall a custom parameter and bring back, type by type, the pristine parameters it replaced */
+  function retire(sp: R4.SearchParameter): void {
+    uninstall(sp);
+    for (const base of sp.base ?? []) {
+      for (const resourceType of typesOf(base)) {
+        if (defViews.get(resourceType)?.has(sp.code)) continue;
+        const original = pristineFor(resourceType, sp.code);
+        if (original) install(original, new Set([resourceType]));
+      }
+    }
+  }
+
+  const building = new Set<string>();
+  const buildingKey = (resourceType: string, code: string) => `${resourceType}|${code}`;
   const empty = new Map<string, SearchParamDef>();
   return {
     forType: (resourceType) => defViews.get(resourceType) ?? empty,
@@ -136,16 +189,9 @@ export function createSearchParameterRegistry(defs: Definitions, options: Regist
       return extractEntries(resource, params ? params.values() : [], { baseUrls });
     },
     addCustom(sp) {
-      if (!sp.url || !sp.code || !sp.base?.length) {
-        throw new FhirError('invalid-resource', 'A SearchParameter needs url, code and base', { expression: ['SearchParameter'] });
-      }
-      try {
-        for (const base of sp.base) if (sp.expression) partsForBase(sp.expression, base).forEach((part) => compilePath(part, base));
-      } catch (error) {
-        throw new FhirError('invalid-resource', `SearchParameter ${sp.url}: the expression does not compile: ${(error as Error).message}`, { expression: ['SearchParameter.expression'] });
-      }
+      checkCustom(sp);
       const previous = custom.get(sp.url);
-      if (previous) uninstall(previous);
+      if (previous) retire(previous);
       custom.set(sp.url, sp);
       byUrl.set(sp.url, toDef(sp));
       install(sp);
@@ -154,12 +200,26 @@ export function createSearchParameterRegistry(defs: Definitions, options: Regist
       const sp = custom.get(url);
       if (!sp) return;
       custom.delete(url);
-      uninstall(sp);
       byUrl.delete(url);
-      for (const original of pristine.values()) {
-        if (original.code === sp.code && original.base?.some((b) => sp.base?.includes(b))) install(original);
-      }
+      retire(sp);
       if (pristine.has(url)) byUrl.set(url, toDef(pristine.get(url)!));
+    },
+    validateCustom: checkCustom,
+    custom: (url) => custom.get(url),
+    pristine(resourceType, code) {
+      const sp = pristineFor(resourceType, code);
+      return sp ? toDef(sp) : undefined;
+    },
+    typesOf,
+    setBuilding(resourceType, code, value) {
+      if (value) building.add(buildingKey(resourceType, code));
+      else building.delete(buildingKey(resourceType, code));
+    },
+    isBuilding: (resourceType, code) => building.size > 0 && building.has(buildingKey(resourceType, code)),
+    buildingTypes(code) {
+      const types: string[] = [];
+      for (const key of building) if (key.endsWith(`|${code}`)) types.push(key.slice(0, key.length - code.length - 1));
+      return types;
     },
   };
 }

@@ -10,6 +10,7 @@ import { createValidator, type ResourceValidator } from '../../src/fhir/validati
 import type { ServerContext } from '../../src/interactions/types.js';
 import { createSearchParameterRegistry, type SearchParameterRegistry } from '../../src/search/registry.js';
 import { createStore } from '../../src/storage/create-store.js';
+import { attachCustomSearchParameters } from '../../src/search/custom-parameters-store.js';
 
 export const TEST_BASE = 'http://localhost:80/fhir';
 
@@ -30,11 +31,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function createTestServer(overrides: Partial<Config> = {}, now?: () => Date): Promise<TestServer> {
+/**
+ * `freshRegistry`: a search-parameter registry of this server's own. The shared one is faster to set up,
+ * but custom SearchParameters written to one server would reach every other server of the test file.
+ */
+export async function createTestServer(overrides: Partial<Config> = {}, now?: () => Date, options: { freshRegistry?: boolean } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-http-test-'));
   const config: Config = { ...loadConfig({}), dataDir, store: 'sqlite', seed: false, ...overrides };
-  const { definitions, registry, validator } = await sharedDefinitions();
-  const store = await createStore(config);
+  const shared = await sharedDefinitions();
+  const { definitions, validator } = shared;
+  const registry = options.freshRegistry ? createSearchParameterRegistry(definitions, { baseUrls: [TEST_BASE] }) : shared.registry;
+  const store = await attachCustomSearchParameters(await createStore(config), registry, { dataDir: config.dataDir });
   const ctx: ServerContext = { config, store, definitions, searchParameters: registry, validator, now: now ?? (() => new Date()) };
   const app = buildApp(ctx, { logger: false });
   await app.ready();

@@ -83,3 +83,30 @@ t.test('custom SearchParameter: added, replaced and retired without restart', as
   t.equal(error.code, 'invalid-resource');
   t.match(error.message, /does not compile/);
 });
+
+t.test('custom SearchParameter replacing a pristine one: the pristine one comes back per type (search.html#custom)', async (t) => {
+  const registry = createSearchParameterRegistry(defs);
+  const pristineGender = registry.get('Patient', 'gender')!;
+  const custom: R4.SearchParameter = {
+    resourceType: 'SearchParameter', url: 'http://h.example/sp/gender', name: 'gender', status: 'active',
+    description: 'gender identity', code: 'gender', base: ['Patient'], type: 'token', expression: "Patient.extension('http://h.example/gi').value",
+  };
+  registry.addCustom(custom);
+  t.equal(registry.get('Patient', 'gender')?.url, custom.url);
+  t.equal(registry.get('Practitioner', 'gender')?.url, pristineGender.url, 'other types keep the pristine one');
+  registry.addCustom({ ...custom, base: ['Practitioner'] });
+  t.equal(registry.get('Patient', 'gender')?.url, pristineGender.url, 'moved away from Patient: its pristine one is back');
+  t.equal(registry.get('Practitioner', 'gender')?.url, custom.url);
+  registry.removeCustom(custom.url);
+  t.equal(registry.get('Practitioner', 'gender')?.url, pristineGender.url, 'retired: the pristine one is back');
+  t.same(registry.pristine('Patient', 'gender')?.url, pristineGender.url);
+  t.same(registry.typesOf('Patient'), ['Patient']);
+  t.ok(registry.typesOf('DomainResource').includes('Observation') && !registry.typesOf('DomainResource').includes('Bundle'));
+  const unknownBase = t.throws(() => registry.validateCustom({ ...custom, base: ['Patiënt'] })) as unknown as FhirError;
+  t.match(unknownBase.message, /unknown base type/);
+  registry.setBuilding('Patient', 'nickname', true);
+  t.ok(registry.isBuilding('Patient', 'nickname'));
+  t.same(registry.buildingTypes('nickname'), ['Patient']);
+  registry.setBuilding('Patient', 'nickname', false);
+  t.same(registry.buildingTypes('nickname'), []);
+});
