@@ -22,6 +22,8 @@ export interface Config {
   maxIncludes: number;
   /** maximum entries in one batch/transaction Bundle (413 beyond) */
   maxBundleEntries: number;
+  /** the one directory $import reads file:// inputs from (no outbound fetches); default <dataDir>/import */
+  bulkImportDir?: string;
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCount: int(env, 'FHIR_MAX_COUNT', 1000, 1),
     maxIncludes: int(env, 'FHIR_MAX_INCLUDES', 1000, 1),
     maxBundleEntries: int(env, 'FHIR_MAX_BUNDLE_ENTRIES', 100000, 1),
+    bulkImportDir: env.FHIR_BULK_IMPORT_DIR ? path.resolve(env.FHIR_BULK_IMPORT_DIR) : undefined,
   };
   if (!/^(sqlite(:.+)?|postgres(ql)?:\/\/.+|mongodb(\+srv)?:\/\/.+)$/.test(config.store)) {
     throw new ConfigError(`FHIR_STORE must be "sqlite", "sqlite:<file>", "postgres://..." or "mongodb://...", got "${config.store}"`);

@@ -21,13 +21,16 @@ export function restOf(template: CapabilityTemplate): R4.CapabilityStatementRest
   return rest;
 }
 
-/** The capability of one resource type: its own entry, else the "Resource" template with the type filled in. */
+/**
+ * The capability of one resource type: the "Resource" template with the type filled in, overlaid by the
+ * type's own entry when there is one (so an entry may add only its operations).
+ */
 export function resourceCapability(template: CapabilityTemplate, resourceType: string): ResourceCapability {
   const resources = restOf(template).resource ?? [];
   const own = resources.find((entry) => entry.type === resourceType);
-  if (own) return own;
   const fallback = resources.find((entry) => entry.type === 'Resource');
-  return fallback ? { ...structuredClone(fallback), type: resourceType } : { type: resourceType, interaction: [] };
+  const base: ResourceCapability = fallback ? structuredClone(fallback) : { type: resourceType, interaction: [] };
+  return { ...base, ...(own ? structuredClone(own) : {}), type: resourceType };
 }
 
 /** Interaction codes served for a type (read, vread, update, patch, delete, history-instance, history-type, create, search-type). */

@@ -197,8 +197,8 @@ export function checkpointer(run: JobRun): (force?: boolean) => Promise<void> {
 
 /**
  * The one directory `$import` reads `file://` inputs from (no outbound fetches): `config.bulkImportDir`
- * when the configuration has it, else the FHIR_BULK_IMPORT_DIR environment variable, else `<dataDir>/import`.
+ * (FHIR_BULK_IMPORT_DIR) when set, else `<dataDir>/import`.
  */
-export function bulkImportDirectory(config: { dataDir: string; bulkImportDir?: string }, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(config.bulkImportDir ?? (env.FHIR_BULK_IMPORT_DIR || path.join(config.dataDir, 'import')));
+export function bulkImportDirectory(config: { dataDir: string; bulkImportDir?: string }): string {
+  return path.resolve(config.bulkImportDir ?? path.join(config.dataDir, 'import'));
 }
