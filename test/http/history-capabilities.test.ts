@@ -61,5 +61,8 @@ t.test('R4 http.html#capabilities: GET /metadata is a valid CapabilityStatement 
   const patient = rest.resource.find((entry: any) => entry.type === 'Patient');
   t.ok(patient.interaction.some((interaction: any) => interaction.code === 'read'));
   t.ok(patient.searchParam.some((param: any) => param.name === 'family' && param.type === 'string'));
+  t.same(patient.operation.map((operation: any) => operation.name), ['everything', 'export'], 'Patient/$everything and $export declared');
+  t.ok(patient.interaction.some((interaction: any) => interaction.code === 'create'), 'a type entry overlays the template, keeping its interactions');
+  t.same(rest.operation.map((operation: any) => operation.name), ['export', 'import'], 'system-level bulk operations declared');
   t.equal(statement.implementation.url, 'http://localhost:80/fhir');
 });
