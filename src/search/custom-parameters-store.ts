@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import type { R4 } from '../fhir/types.js';
-import type { FhirStore, HistoryQuery, Page, SearchPage, StoredVersion, VersionWrite } from '../storage/port.js';
+import type { FhirStore, HistoryQuery, Page, ReindexWrite, SearchPage, StoredVersion, VersionWrite } from '../storage/port.js';
 import type { SearchQuery } from './ir.js';
 import type { SearchParameterRegistry } from './registry.js';
 import { CustomSearchParameters, type SearchParameterChange } from './custom-parameters.js';
@@ -100,5 +100,9 @@ class SearchParameterStore implements FhirStore {
 
   readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
     return this.inner.readMany(refs);
+  }
+
+  reindex(write: ReindexWrite): Promise<boolean> {
+    return this.inner.reindex(write);
   }
 }

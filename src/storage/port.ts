@@ -58,6 +58,15 @@ export interface Page<T> {
 
 export interface SearchPage extends Page<StoredVersion> {}
 
+/** New index entries for the current version of a resource ($reindex). */
+export interface ReindexWrite {
+  resourceType: string;
+  id: string;
+  /** the version the entries were computed from: applied only while it is still the current one */
+  versionId: number;
+  index: IndexEntries;
+}
+
 export interface FhirStore {
   readonly engine: 'sqlite' | 'postgres' | 'mongo';
   /** create schema / indexes; idempotent */
@@ -79,4 +88,10 @@ export interface FhirStore {
   findReferencing(sourceTypes: string[] | null, params: string[] | null, targets: { resourceType: string; id: string }[], limit: number): Promise<StoredVersion[]>;
   /** batch read of current versions (for _include and reference resolution) */
   readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]>;
+  /**
+   * Replace the index entries and sort keys of the current version, creating no version ($reindex after a
+   * search parameter changed). Changes nothing and answers false when the resource is deleted, gone, or no
+   * longer at `versionId` (a newer write has indexed it already).
+   */
+  reindex(write: ReindexWrite): Promise<boolean>;
 }

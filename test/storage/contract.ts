@@ -229,6 +229,34 @@ export async function runContract(t: Tap, makeStore: MakeStore): Promise<void> {
     });
   });
 
+  await t.test('reindex replaces the entries of the current version and creates no version ($reindex)', async (t) => {
+    await withStore(makeStore, async (store) => {
+      await store.write(versionOf(patient('rx', 'Before'), 1, instant(1)));
+      await store.write(versionOf(patient('ry', 'Middle'), 1, instant(2)));
+      // entries as a changed definition of "family" would compute them
+      const index = fixtureRegistry().extract({ ...patient('rx', 'After'), meta: { versionId: '1', lastUpdated: instant(1) } });
+      t.equal(await store.reindex({ resourceType: 'Patient', id: 'rx', versionId: 1, index }), true, 'applied to the current version');
+      t.same((await store.search(byFamily('after'))).items.map(ref), ['Patient/rx'], 'the new entries match');
+      t.same((await store.search(byFamily('before'))).items, [], 'the old entries are gone');
+      const sorted = await store.search({ ...byFamily(''), where: [], types: ['Patient'], sort: [{ param: 'family', descending: false }] });
+      t.same(sorted.items.map(ref), ['Patient/rx', 'Patient/ry'], 'sort keys follow the new entries (After < Middle)');
+      const current = await store.read('Patient', 'rx');
+      t.match(current, { versionId: 1, lastUpdated: instant(1) }, 'no new version');
+      t.same((current!.resource!.name as { family: string }[])[0]!.family, 'Before', 'content unchanged');
+      t.equal((await store.history({ resourceType: 'Patient', id: 'rx', count: 10 })).items.length, 1, 'no history entry');
+      t.equal(await store.reindex({ resourceType: 'Patient', id: 'rx', versionId: 2, index }), false, 'not the current version: nothing done');
+      t.equal(await store.reindex({ resourceType: 'Patient', id: 'nobody', versionId: 1, index }), false, 'unknown resource');
+      await store.write(deletion('Patient', 'ry', 2, instant(3)));
+      t.equal(await store.reindex({ resourceType: 'Patient', id: 'ry', versionId: 2, index }), false, 'a delete marker has no entries');
+      const rolledBack = fixtureRegistry().extract({ ...patient('rx', 'Rolled'), meta: { versionId: '1', lastUpdated: instant(1) } });
+      await t.rejects(store.withTransaction(async (tx) => {
+        t.equal(await tx.reindex({ resourceType: 'Patient', id: 'rx', versionId: 1, index: rolledBack }), true);
+        throw new Error('roll back');
+      }));
+      t.same((await store.search(byFamily('after'))).items.map(ref), ['Patient/rx'], 'a rolled-back reindex leaves the entries');
+    });
+  });
+
   await t.test('readMany and findReferencing (search.html#include, #revinclude)', async (t) => {
     await withStore(makeStore, async (store) => {
       await loadFixtures(store);

@@ -7,12 +7,13 @@
 import { MongoClient, MongoError, type ClientSession, type Collection, type Db, type Document } from 'mongodb';
 import { FhirError } from '../../fhir/errors.js';
 import type { SearchQuery } from '../../search/ir.js';
-import type { FhirStore, HistoryQuery, Page, SearchPage, StoredVersion, VersionWrite } from '../port.js';
+import type { FhirStore, HistoryQuery, Page, ReindexWrite, SearchPage, StoredVersion, VersionWrite } from '../port.js';
 import {
   buildHistoryDocument, buildResourceDocument, createSequence, historyKey, resourceKey, toStoredVersion, VERSION_PROJECTION,
   type HistoryDocument, type ResourceDocument,
 } from './document.js';
 import { readHistory } from './history.js';
+import { reindexResource } from './reindex.js';
 import { executeSearch, type DocumentSource } from './search.js';
 import { HISTORY, LOCKS, prepareDatabase, RESOURCES } from './startup.js';
 
@@ -218,6 +219,11 @@ export class MongoStore implements FhirStore {
       found.push(...docs.map((doc) => toStoredVersion(doc as ResourceDocument)));
     }
     return found;
+  }
+
+  reindex(write: ReindexWrite): Promise<boolean> {
+    if (this.session) return reindexResource(this.shared.resources, this.session, write);
+    return this.runTransaction((session) => reindexResource(this.shared.resources, session, write));
   }
 
   /** current, non-deleted versions of the references that exist, in the order asked */

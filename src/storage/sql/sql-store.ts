@@ -3,9 +3,10 @@
  * and each write is its own transaction; inside withTransaction the store is bound to the transaction's session.
  */
 import type { SearchQuery } from '../../search/ir.js';
-import type { FhirStore, HistoryQuery, Page, SearchPage, StoredVersion, VersionWrite } from '../port.js';
+import type { FhirStore, HistoryQuery, Page, ReindexWrite, SearchPage, StoredVersion, VersionWrite } from '../port.js';
 import type { SqlDialect } from './dialect.js';
 import { readHistory } from './history.js';
+import { reindexVersion } from './reindex.js';
 import { Params } from './paging.js';
 import { rowToVersion, VERSION_COLUMNS } from './rows.js';
 import { runSearch } from './search.js';
@@ -98,6 +99,11 @@ export class SqlStore implements FhirStore {
       found.push(...rows.map((row) => rowToVersion(this.dialect, row)));
     }
     return found;
+  }
+
+  reindex(write: ReindexWrite): Promise<boolean> {
+    if (this.txSession) return reindexVersion(this.txSession, this.dialect, write);
+    return this.sql.transaction('single-write', (session) => reindexVersion(session, this.dialect, write));
   }
 
   /** current, non-deleted versions of the references that exist, in the order asked */

@@ -126,7 +126,7 @@ async function appendAndIndex(session: SqlSession, rkey: unknown, version: Versi
   if (version.resource !== undefined && version.index) await insertIndexRows(session, rkey, version.index);
 }
 
-async function insertIndexRows(session: SqlSession, rkey: unknown, index: IndexEntries): Promise<void> {
+export async function insertIndexRows(session: SqlSession, rkey: unknown, index: IndexEntries): Promise<void> {
   for (const type of INDEX_TYPES) {
     const count = index[type].length;
     for (let start = 0; start < count; start += ROWS_PER_INSERT) {
