@@ -1,0 +1,272 @@
+/**
+ * The expected answer of a search, computed from the loaded resources by our own reading of R4 search.html:
+ * parameters AND-ed, comma values OR-ed (#combining), modifiers (#modifiers), prefixes with implicit
+ * precision (#prefix), chains (#chaining), _has (#has), composites (#composite), _include/_revinclude with
+ * :iterate (#include) and _sort keys (#_sort). Nothing here imports the server's code.
+ */
+import type { Dataset, Json } from './synthea-data.js';
+import {
+  compile, dateRange, dateRangesOf, definition, definitionByUrl, normalise, quantitiesOf, referencesOf, stringsOf, tokensOf, valuesOf,
+  type Definition, type Range, type Typed,
+} from './synthea-values.js';
+
+export class Unsupported extends Error {}
+
+/** Splits on an unescaped separator and unescapes (search.html#escaping). */
+export function splitEscaped(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\' && i + 1 < text.length) { current += text[i + 1]; i++; continue; }
+    if (text[i] === separator) { parts.push(current); current = ''; continue; }
+    current += text[i];
+  }
+  parts.push(current);
+  return parts;
+}
+/** Like splitEscaped but keeps escapes (for splitting composites before their components are split). */
+function splitKeeping(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\' && i + 1 < text.length) { current += text[i] + text[i + 1]; i++; continue; }
+    if (text[i] === separator) { parts.push(current); current = ''; continue; }
+    current += text[i];
+  }
+  parts.push(current);
+  return parts;
+}
+
+const PREFIXES = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'];
+function prefixed(text: string): { prefix: string; rest: string } {
+  const prefix = text.slice(0, 2);
+  return PREFIXES.includes(prefix) && /^[a-z]{2}[-\d]/.test(text) ? { prefix, rest: text.slice(2) } : { prefix: 'eq', rest: text };
+}
+
+/** search.html#prefix over ranges: target [a,b) against the search value's range [c,d). */
+export function compareRanges(prefix: string, target: Range, search: Range): boolean {
+  const contained = target.low >= search.low && target.high <= search.high;
+  switch (prefix) {
+    case 'eq': return contained;
+    case 'ne': return !contained;
+    case 'gt': return target.high > search.high;
+    case 'lt': return target.low < search.low;
+    case 'ge': return target.high > search.high || contained;
+    case 'le': return target.low < search.low || contained;
+    case 'sa': return target.low >= search.high;
+    case 'eb': return target.high <= search.low;
+    default: throw new Unsupported(`prefix ${prefix}`);
+  }
+}
+
+/** A number's implicit range: 5.4 is [5.35, 5.45) (search.html#number); prefixes other than eq/ne/ap ignore it. */
+function numberMatches(prefix: string, value: number, text: string): boolean {
+  const number = Number(text);
+  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new Unsupported(`number ${text}`);
+  const decimals = text.split('.')[1]?.length ?? 0;
+  const half = 0.5 * 10 ** -decimals;
+  const eps = 1e-9;
+  switch (prefix) {
+    case 'eq': return value >= number - half - eps && value < number + half - eps;
+    case 'ne': return !(value >= number - half - eps && value < number + half - eps);
+    case 'gt': case 'sa': return value > number;
+    case 'lt': case 'eb': return value < number;
+    case 'ge': return value >= number;
+    case 'le': return value <= number;
+    default: throw new Unsupported(`prefix ${prefix}`);
+  }
+}
+
+/** Does one value (already extracted) match one search value of a parameter of `def.type`? */
+function valueMatches(def: Definition, modifier: string | undefined, value: Typed, search: string): boolean {
+  switch (def.type) {
+    case 'string': {
+      const text = splitEscaped(search, '\u0000')[0];
+      return stringsOf(value).some((part) => modifier === 'exact' ? part === text
+        : modifier === 'contains' ? normalise(part).includes(normalise(text)) : normalise(part).startsWith(normalise(text)));
+    }
+    case 'token': {
+      const tokens = tokensOf(value);
+      if (modifier === 'text') return tokens.some((token) => token.text.some((text) => normalise(text).startsWith(normalise(search))));
+      const parts = splitKeeping(search, '|').map((part) => splitEscaped(part, '\u0000')[0]);
+      if (parts.length === 1) return tokens.some((token) => token.code === parts[0]);
+      const [system, code] = parts;
+      return tokens.some((token) => (system === '' ? token.system === undefined : token.system === system) && (code === '' || token.code === code));
+    }
+    case 'reference': {
+      const text = splitEscaped(search, '\u0000')[0];
+      return referencesOf(value).some((reference) => {
+        const [type, id] = reference.split('/');
+        if (modifier && modifier !== 'missing') return type === modifier && id === text;
+        return text.includes('/') ? reference === text : id === text;
+      });
+    }
+    case 'date': {
+      const { prefix, rest } = prefixed(search);
+      const range = dateRange(rest);
+      if (!range) throw new Unsupported(`date ${search}`);
+      return dateRangesOf(value).some((target) => compareRanges(prefix, target, range));
+    }
+    case 'number': case 'quantity': {
+      const { prefix, rest } = prefixed(search);
+      const [number, system, code] = splitEscaped(rest, '|');
+      return quantitiesOf(value).some((quantity) => {
+        if (system && quantity.system !== system) return false;
+        if (code && !(system ? quantity.code === code : quantity.code === code || quantity.unit === code)) return false;
+        return numberMatches(prefix, quantity.value, number);
+      });
+    }
+    case 'uri': {
+      const text = splitEscaped(search, '\u0000')[0];
+      const uri = typeof value.data === 'string' ? value.data : undefined;
+      if (uri === undefined) return false;
+      if (modifier === 'below') return uri.startsWith(text);
+      if (modifier === 'above') return text.startsWith(uri);
+      if (modifier === 'contains') return uri.toLowerCase().includes(text.toLowerCase());
+      return uri === text;
+    }
+    default: throw new Unsupported(`type ${def.type}`);
+  }
+}
+
+/** search.html#composite: every component matches within the same element of the base expression. */
+function compositeMatches(resource: Json, def: Definition, search: string): boolean {
+  const parts = splitKeeping(search, '$');
+  const components = def.component ?? [];
+  if (parts.length !== components.length) throw new Unsupported(`composite ${def.code} needs ${components.length} parts`);
+  // each union term is its own base element path (combo-code-value-quantity: Observation | Observation.component)
+  return def.expression!.split(/\s\|\s/).map((term) => term.trim()).some((baseType) =>
+    (compile(baseType)?.(resource) ?? []).some((element) => components.every((component, index) => {
+      const componentDef = definitionByUrl(component.definition);
+      if (!componentDef) throw new Unsupported(component.definition);
+      const evaluator = compile(component.expression, baseType);
+      const values = evaluator ? evaluator(element.data) : [];
+      return values.some((value) => valueMatches(componentDef, undefined, value, parts[index]));
+    })));
+}
+
+export class Expectation {
+  private reverse = new Map<string, Map<string, Json[]>>(); // `${type}.${param}` -> target ref -> sources
+
+  constructor(private readonly data: Dataset) {}
+
+  resources(type: string): Json[] { return this.data.byType.get(type) ?? []; }
+  resolve(reference: string): Json | undefined { return this.data.byRef.get(reference); }
+
+  definition(type: string, code: string): Definition {
+    const found = code === '_id' ? { url: '_id', code: '_id', type: 'token', base: ['Resource'] } : definition(type, code);
+    if (!found) throw new Unsupported(`no parameter ${type}.${code}`);
+    return found;
+  }
+
+  private sources(type: string, code: string, target: string): Json[] {
+    const key = `${type}.${code}`;
+    let index = this.reverse.get(key);
+    if (!index) {
+      index = new Map();
+      const def = this.definition(type, code);
+      for (const resource of this.resources(type)) {
+        for (const reference of valuesOf(resource, def).flatMap(referencesOf)) {
+          const list = index.get(reference) ?? [];
+          if (!list.includes(resource)) list.push(resource);
+          index.set(reference, list);
+        }
+      }
+      this.reverse.set(key, index);
+    }
+    return index.get(target) ?? [];
+  }
+
+  /** Does `resource` match `name=value` (one query parameter, comma values OR-ed)? */
+  matches(resource: Json, name: string, value: string): boolean {
+    const type = resource.resourceType as string;
+    if (name.startsWith('_has:')) {
+      const [, sourceType, param, ...rest] = name.split(':');
+      if (!sourceType || !param || rest.length === 0) throw new Unsupported(name);
+      return this.sources(sourceType, param, `${type}/${resource.id}`).some((source) => this.matches(source, rest.join(':'), value));
+    }
+    const dot = name.indexOf('.');
+    if (dot > 0) {
+      const [code, targetType] = name.slice(0, dot).split(':');
+      const def = this.definition(type, code);
+      if (def.type !== 'reference') throw new Unsupported(`chain on ${def.type}`);
+      return valuesOf(resource, def).flatMap(referencesOf).some((reference) => {
+        if (targetType && !reference.startsWith(`${targetType}/`)) return false;
+        const target = this.resolve(reference);
+        return target !== undefined && this.matches(target, name.slice(dot + 1), value);
+      });
+    }
+    const [code, modifier] = name.split(':');
+    const def = this.definition(type, code);
+    const values = valuesOf(resource, def);
+    if (modifier === 'missing') return (values.length === 0) === (value === 'true');
+    const alternatives = splitKeeping(value, ',');
+    if (modifier === 'not') return !alternatives.some((alternative) => values.some((v) => valueMatches(def, undefined, v, alternative)));
+    if (modifier && !['exact', 'contains', 'text', 'below', 'above'].includes(modifier) && def.type !== 'reference') throw new Unsupported(`modifier ${modifier}`);
+    if (def.type === 'composite') return alternatives.some((alternative) => compositeMatches(resource, def, alternative));
+    return alternatives.some((alternative) => values.some((v) => valueMatches(def, modifier, v, alternative)));
+  }
+
+  /** The matching resources of `type` for the query's filter parameters (result parameters ignored). */
+  search(type: string, params: [string, string][]): Json[] {
+    const filters = params.filter(([name]) => !name.startsWith('_') || name === '_id' || name.startsWith('_has:'));
+    return this.resources(type).filter((resource) => filters.every(([name, value]) => this.matches(resource, name, value)));
+  }
+
+  /** search.html#include: `Type:param[:target]`, `*`; `:iterate` rules also apply to what was included. */
+  included(matches: Json[], params: [string, string][]): Set<string> {
+    const rules = params.filter(([name]) => name.startsWith('_include') || name.startsWith('_revinclude'))
+      .map(([name, value]) => ({ reverse: name.startsWith('_revinclude'), iterate: name.endsWith(':iterate') || name.endsWith(':recurse'), value }));
+    const all = new Map<string, Json>(matches.map((resource) => [`${resource.resourceType}/${resource.id}`, resource]));
+    const included = new Set<string>();
+    const apply = (pool: Json[], iterateOnly: boolean) => {
+      const found: Json[] = [];
+      for (const rule of rules) {
+        if (iterateOnly && !rule.iterate) continue;
+        const [sourceType, code, targetType] = rule.value.split(':');
+        if (code === '*') throw new Unsupported('_include=*');
+        const def = this.definition(sourceType, code);
+        for (const resource of pool) {
+          if (!rule.reverse && resource.resourceType === sourceType) {
+            for (const reference of valuesOf(resource, def).flatMap(referencesOf)) {
+              if (targetType && !reference.startsWith(`${targetType}/`)) continue;
+              const target = this.resolve(reference);
+              if (target) found.push(target);
+            }
+          } else if (rule.reverse) {
+            found.push(...this.sources(sourceType, code, `${resource.resourceType}/${resource.id}`));
+          }
+        }
+      }
+      const added: Json[] = [];
+      for (const resource of found) {
+        const ref = `${resource.resourceType}/${resource.id}`;
+        if (all.has(ref)) continue;
+        all.set(ref, resource);
+        included.add(ref);
+        added.push(resource);
+      }
+      return added;
+    };
+    let added = apply(matches, false);
+    while (added.length > 0) added = apply(added, true);
+    return included;
+  }
+
+  /** The key a resource sorts by on `code` (search.html#_sort: the value that comes first in the sort direction). */
+  sortKey(resource: Json, code: string, descending: boolean): string | number | undefined {
+    const def = this.definition(resource.resourceType, code);
+    const values = valuesOf(resource, def);
+    let keys: (string | number)[];
+    switch (def.type) {
+      case 'string': keys = values.flatMap(stringsOf).map(normalise); break;
+      case 'token': keys = values.flatMap(tokensOf).map((token) => token.code).filter((code): code is string => code !== undefined); break;
+      case 'date': keys = values.flatMap(dateRangesOf).map((range) => descending ? range.high : range.low); break;
+      case 'number': case 'quantity': keys = values.flatMap(quantitiesOf).map((quantity) => quantity.value); break;
+      case 'reference': keys = values.flatMap(referencesOf); break;
+      default: throw new Unsupported(`sort on ${def.type}`);
+    }
+    if (keys.length === 0) return undefined;
+    return keys.reduce((best, key) => (descending ? key > best : key < best) ? key : best);
+  }
+}

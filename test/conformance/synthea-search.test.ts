@@ -1,0 +1,30 @@
+// Search answers over Synthea data compared with answers computed independently from the same bundles
+// (conformance/synthea-search.ts; R4 search.html). A subset sized for CI: the infrastructure bundles and the
+// first 5 patient bundles of each set in ../shared/data/synthea, against an in-process server on 127.0.0.1:0.
+import t from 'tap';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createTestServer } from '../http/context.js';
+import { DEFAULT_SYNTHEA_DIR, formatSyntheaReport, runSyntheaSearch } from '../../conformance/synthea-search.js';
+
+const SYNTHEA = process.env.SYNTHEA_DIR ?? DEFAULT_SYNTHEA_DIR;
+const PATIENTS = Number(process.env.SYNTHEA_SEARCH_PATIENTS ?? 5);
+
+if (!fs.existsSync(SYNTHEA)) {
+  t.plan(0, `Synthea data not found at ${SYNTHEA} (set SYNTHEA_DIR); skipping the Synthea search comparison`);
+} else {
+  t.test('every generated search agrees with the independently computed answer', { timeout: 900_000 }, async (t) => {
+    const server = await createTestServer();
+    t.teardown(() => server.close());
+    await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = server.app.server.address() as AddressInfo;
+    const report = await runSyntheaSearch(`http://127.0.0.1:${port}${server.ctx.config.basePath}`, { dir: SYNTHEA, patients: PATIENTS, log: (line) => t.comment(line) });
+    t.comment(formatSyntheaReport(report, 3));
+    for (const [name, category] of [...report.categories].sort()) {
+      const failures = report.failures.filter((failure) => failure.category === name);
+      t.equal(category.failed, 0, `${name}: ${category.passed}/${category.run} searches agree`, {
+        failures: failures.slice(0, 10).map((failure) => `GET ${failure.query}: ${failure.detail}`),
+      });
+    }
+  });
+}
