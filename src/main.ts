@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { createValidator } from './fhir/validation.js';
 import type { ServerContext } from './interactions/types.js';
+import { resumeReindexJobs } from './interactions/operations/reindex-job.js';
 import { attachCustomSearchParameters, customParametersOf } from './search/custom-parameters-store.js';
 import { createSearchParameterRegistry } from './search/registry.js';
 import { createStore } from './storage/create-store.js';
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
   for (const problem of customProblems) log.warn(`stored SearchParameter not installed: ${problem}`);
   const ctx: ServerContext = { config, store, definitions, searchParameters, validator, now: () => new Date() };
   const app = buildApp(ctx, { logger: log });
+  // $reindex jobs a previous run left unfinished continue in the background
+  const stopReindexJobs = resumeReindexJobs(ctx, (message) => log.info(message));
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
     log.info(`${signal} received, closing`);
     try {
       await app.close();
+      await stopReindexJobs();
       await store.close();
       process.exit(0);
     } catch (error) {

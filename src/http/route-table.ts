@@ -7,6 +7,7 @@ import { create } from '../interactions/create.js';
 import { deleteResource } from '../interactions/delete.js';
 import { history } from '../interactions/history.js';
 import { patch } from '../interactions/patch.js';
+import { reindex } from '../interactions/operations/reindex.js';
 import { read } from '../interactions/read.js';
 import { search } from '../interactions/search.js';
 import { update } from '../interactions/update.js';
@@ -29,6 +30,10 @@ export function restRoutePatterns(template: CapabilityTemplate): RoutePattern[] 
     },
     { url: '/_search', typed: false, methods: { POST: { capability: 'search-system', handler: search } } },
     { url: '/_history', typed: false, methods: { GET: { capability: 'history-system', handler: history } } },
+    // $reindex (interactions/operations/reindex.ts): POST runs or resumes a job, GET reports on jobs
+    { url: '/$reindex', typed: false, methods: { GET: { handler: reindex }, POST: { handler: reindex } } },
+    { url: '/:type/$reindex', typed: true, methods: { POST: { handler: reindex } } },
+    { url: '/:type/:id/$reindex', typed: true, methods: { POST: { handler: reindex } } },
     {
       url: '/:type', typed: true, methods: {
         GET: { capability: 'search-type', handler: search },

@@ -135,8 +135,20 @@ export class CustomSearchParameters {
     else this.registry.removeCustom(url);
   }
 
+  /**
+   * Brings the index state of `keys` in line with the registry. `changed`: after a write (every key whose
+   * definition now differs is a new change); at start-up, a key already building keeps its generation so
+   * an unfinished reindex that saw its change can still complete it.
+   */
   private async settle(keys: Set<string>, changed: boolean): Promise<void> {
-    if (changed) this.state.generation++;
+    let bumped = false;
+    const generation = () => {
+      if (!bumped) {
+        bumped = true;
+        this.state.generation++;
+      }
+      return this.state.generation;
+    };
     const empty = new Map<string, boolean>();
     for (const k of keys) {
       const [resourceType, code] = splitKey(k);
@@ -145,13 +157,16 @@ export class CustomSearchParameters {
       const baseline = known ? known.indexed : definitionSignature(this.registry.pristine(resourceType, code));
       if (effective === baseline) {
         this.registry.setBuilding(resourceType, code, false);
-        if (known && changed) known.changedAt = this.state.generation;
         continue;
       }
       // entries written under the old definition stay in the index: nothing reflects one definition any more
       if (!empty.has(resourceType)) empty.set(resourceType, await this.isEmpty(resourceType));
       const ready = effective === null || empty.get(resourceType)!;
-      this.state.params[k] = { indexed: ready && effective !== null ? effective : null, changedAt: this.state.generation };
+      const stillBuilding = !changed && known !== undefined && known.indexed === null;
+      this.state.params[k] = {
+        indexed: ready && effective !== null ? effective : null,
+        changedAt: stillBuilding ? known.changedAt : generation(),
+      };
       this.registry.setBuilding(resourceType, code, !ready);
     }
     this.save();
