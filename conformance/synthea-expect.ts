@@ -62,13 +62,13 @@ export function compareRanges(prefix: string, target: Range, search: Range): boo
 /** A number's implicit range: 5.4 is [5.35, 5.45) (search.html#number); prefixes other than eq/ne/ap ignore it. */
 function numberMatches(prefix: string, value: number, text: string): boolean {
   const number = Number(text);
-  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new Unsupported(`number ${text}`);
-  const decimals = text.split('.')[1]?.length ?? 0;
-  const half = 0.5 * 10 ** -decimals;
-  const eps = 1e-9;
+  const parts = /^-?\d+(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/.exec(text);
+  if (!parts) throw new Unsupported(`number ${text}`);
+  // the last stated digit fixes the precision: 5.4 -> 0.1, 1.5e2 -> 10, 1e2 -> 100
+  const half = 0.5 * 10 ** (Number(parts[2] ?? 0) - (parts[1]?.length ?? 0));
   switch (prefix) {
-    case 'eq': return value >= number - half - eps && value < number + half - eps;
-    case 'ne': return !(value >= number - half - eps && value < number + half - eps);
+    case 'eq': return value === number || (value >= number - half && value < number + half);
+    case 'ne': return !(value === number || (value >= number - half && value < number + half));
     case 'gt': case 'sa': return value > number;
     case 'lt': case 'eb': return value < number;
     case 'ge': return value >= number;
@@ -87,7 +87,17 @@ function valueMatches(def: Definition, modifier: string | undefined, value: Type
     }
     case 'token': {
       const tokens = tokensOf(value);
-      if (modifier === 'text') return tokens.some((token) => token.text.some((text) => normalise(text).startsWith(normalise(search))));
+      // :text is a string search on the text (R4 search.html#modifiers); R4 leaves word handling to the server:
+      // a match at the start of the text or of any word in it is accepted
+      if (modifier === 'of-type') {
+        const [typeSystem, typeCode, wanted] = splitKeeping(search, '|').map((part) => splitEscaped(part, '\u0000')[0]);
+        if (value.type !== 'Identifier' || value.data.value !== wanted) return false;
+        return (value.data.type?.coding ?? []).some((coding: Json) => coding.system === typeSystem && coding.code === typeCode);
+      }
+      if (modifier === 'text') {
+        const wanted = normalise(splitEscaped(search, '\u0000')[0]);
+        return tokens.some((token) => token.text.some((text) => normalise(text).startsWith(wanted) || normalise(text).includes(` ${wanted}`)));
+      }
       const parts = splitKeeping(search, '|').map((part) => splitEscaped(part, '\u0000')[0]);
       if (parts.length === 1) return tokens.some((token) => token.code === parts[0]);
       const [system, code] = parts;
@@ -98,7 +108,8 @@ function valueMatches(def: Definition, modifier: string | undefined, value: Type
       return referencesOf(value).some((reference) => {
         const [type, id] = reference.split('/');
         if (modifier && modifier !== 'missing') return type === modifier && id === text;
-        return text.includes('/') ? reference === text : id === text;
+        const relative = text.replace(/^https?:\/\/.*\/([A-Z][A-Za-z]+\/[^/]+)$/, '$1');
+        return relative.includes('/') ? reference === relative : id === relative;
       });
     }
     case 'date': {
@@ -199,10 +210,14 @@ export class Expectation {
     const [code, modifier] = name.split(':');
     const def = this.definition(type, code);
     const values = valuesOf(resource, def);
-    if (modifier === 'missing') return (values.length === 0) === (value === 'true');
+    if (modifier === 'missing') {
+      // a Reference with only a display has nothing a reference search could match: no value (search.html#missing)
+      const present = def.type === 'reference' ? values.some((v) => referencesOf(v).length > 0 || v.data?.identifier) : values.length > 0;
+      return present !== (value === 'true');
+    }
     const alternatives = splitKeeping(value, ',');
     if (modifier === 'not') return !alternatives.some((alternative) => values.some((v) => valueMatches(def, undefined, v, alternative)));
-    if (modifier && !['exact', 'contains', 'text', 'below', 'above'].includes(modifier) && def.type !== 'reference') throw new Unsupported(`modifier ${modifier}`);
+    if (modifier && !['exact', 'contains', 'text', 'below', 'above', 'of-type'].includes(modifier) && def.type !== 'reference') throw new Unsupported(`modifier ${modifier}`);
     if (def.type === 'composite') return alternatives.some((alternative) => compositeMatches(resource, def, alternative));
     return alternatives.some((alternative) => values.some((v) => valueMatches(def, modifier, v, alternative)));
   }

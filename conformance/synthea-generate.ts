@@ -107,7 +107,7 @@ function modifiers(data: Dataset, out: Query[]): void {
   }
   out.push({ category: 'modifier', type: 'Patient', params: [['deceased', 'true']] }, { category: 'modifier', type: 'Patient', params: [['deceased:missing', 'true']] });
   out.push({ category: 'modifier', type: 'Patient', params: [['deceased:not', 'true']] });
-  out.push({ category: 'modifier', type: 'Encounter', params: [['period:missing', 'true']] });
+  out.push({ category: 'modifier', type: 'Condition', params: [['abatement-date:missing', 'true']] });
 }
 
 function dateValues(data: Dataset, type: string, code: string): string[] {
@@ -244,8 +244,37 @@ function relations(data: Dataset, out: Query[]): void {
   add('include', 'Condition', ['code', rare(data, 'Condition', 'code')], ['_include', 'Condition:encounter'], ['_revinclude:iterate', 'Observation:encounter']);
 }
 
-export function generateQueries(data: Dataset): Query[] {
+/** Edge cases: :of-type, :not with a list, numbers in e-notation, absolute references, exact instants on Periods, paging. */
+function edges(data: Dataset, baseUrl: string, out: Query[]): void {
+  const patient = data.byType.get('Patient')?.find((resource) => resource.identifier?.some((i: Json) => i.type?.coding?.[0]?.code === 'SS'));
+  for (const identifier of (patient?.identifier ?? []).filter((i: Json) => i.type?.coding?.[0])) {
+    const coding = identifier.type.coding[0];
+    out.push({ category: 'modifier', type: 'Patient', params: [['identifier:of-type', `${coding.system}|${coding.code}|${escapeSearch(identifier.value)}`]] });
+  }
+  const codes = frequencies(data.byType.get('Observation') ?? [], definitionsOf('Observation').get('code')!).map(([value]) => value);
+  if (codes.length > 2) out.push({ category: 'modifier', type: 'Observation', params: [['code:not', `${codes[0]},${codes[1]}`]] });
+  const height = 'http://loinc.org|8302-2';
+  for (const value of ['eq1.7e2', 'eq2e2', 'gt1.5E2', 'eq1.70e2|http://unitsofmeasure.org|cm']) out.push({ category: 'quantity prefix', type: 'Observation', params: [['code', height], ['value-quantity', value]] });
+  if (patient) {
+    out.push({ category: 'reference', type: 'Observation', params: [['subject', `${baseUrl}/Patient/${patient.id}`]] });
+    out.push({ category: 'reference', type: 'Encounter', params: [['patient', `Patient/${patient.id}`], ['_id:not', 'x']] });
+  }
+  const encounter = (data.byType.get('Encounter') ?? []).find((resource) => resource.period?.start && resource.period?.end && resource.period.start !== resource.period.end);
+  if (encounter) {
+    for (const prefix of ['eq', 'ne', 'sa', 'eb', 'ge', 'le', 'gt', 'lt']) out.push({ category: 'date prefix', type: 'Encounter', params: [['date', `${prefix}${encounter.period.start}`]] });
+    for (const prefix of ['eq', 'sa', 'eb', 'ge', 'le']) out.push({ category: 'date prefix', type: 'Encounter', params: [['date', `${prefix}${encounter.period.end}`]] });
+  }
+  const common = codes[0];
+  out.push({ category: 'paging', type: 'Observation', params: [['code', common], ['_sort', '-date'], ['_count', '7']] });
+  out.push({ category: 'paging', type: 'Patient', params: [['_sort', 'gender'], ['_count', '5']] });
+  out.push({ category: 'paging', type: 'Encounter', params: [['_count', '13']] });
+  out.push({ category: 'paging', type: 'Observation', params: [['code', common], ['_count', '50'], ['_include', 'Observation:patient']] });
+  out.push({ category: 'paging', type: 'Condition', params: [['_sort', 'code,-onset-date'], ['_count', '9']] });
+}
+
+export function generateQueries(data: Dataset, baseUrl = ''): Query[] {
   const out: Query[] = [];
+  edges(data, baseUrl, out);
   basic(data, out);
   modifiers(data, out);
   prefixes(data, out);

@@ -16,8 +16,8 @@ export const DEFAULT_SYNTHEA_DIR = fileURLToPath(new URL('../../shared/data/synt
 const FHIR_JSON = 'application/fhir+json';
 
 export interface Failure { category: string; query: string; detail: string }
-export interface CategoryReport { run: number; passed: number; failed: number; skipped: number }
-export interface SyntheaReport { categories: Map<string, CategoryReport>; failures: Failure[]; queries: number; seconds: number }
+export interface CategoryReport { run: number; passed: number; failed: number; skipped: number; nonEmpty: number; maxMs: number; totalMs: number }
+export interface SyntheaReport { categories: Map<string, CategoryReport>; failures: Failure[]; queries: number; seconds: number; slowest: { query: string; ms: number }[] }
 
 export interface Options {
   dir?: string;
@@ -31,15 +31,18 @@ export interface Options {
 
 export const queryString = (query: Query) => `${query.type}?${query.params.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('&')}`;
 
-interface Answer { status: number; matches: Json[]; included: Set<string>; diagnostics?: string }
+interface Answer { status: number; matches: Json[]; included: Set<string>; total?: number; ms: number; diagnostics?: string }
 
 async function ask(baseUrl: string, query: Query): Promise<Answer> {
-  let url: string | undefined = `${baseUrl}/${queryString(query)}&_count=1000`;
-  const answer: Answer = { status: 200, matches: [], included: new Set() };
-  for (let pages = 0; url && pages < 200; pages++) {
+  const started = performance.now();
+  const count = query.params.some(([name]) => name === '_count') ? '' : '&_count=1000';
+  let url: string | undefined = `${baseUrl}/${queryString(query)}${count}&_total=accurate`;
+  const answer: Answer = { status: 200, matches: [], included: new Set(), ms: 0 };
+  for (let pages = 0; url && pages < 2000; pages++) {
     const response = await fetch(url, { headers: { accept: FHIR_JSON } });
     const body = await response.json().catch(() => ({})) as Json;
-    if (response.status !== 200) return { ...answer, status: response.status, diagnostics: body.issue?.[0]?.diagnostics };
+    if (response.status !== 200) return { ...answer, status: response.status, diagnostics: body.issue?.[0]?.diagnostics, ms: performance.now() - started };
+    if (pages === 0) answer.total = body.total;
     for (const entry of body.entry ?? []) {
       const resource = entry.resource as Json;
       if (entry.search?.mode === 'include') answer.included.add(`${resource.resourceType}/${resource.id}`);
@@ -48,6 +51,7 @@ async function ask(baseUrl: string, query: Query): Promise<Answer> {
     }
     url = (body.link as { relation: string; url: string }[] | undefined)?.find((link) => link.relation === 'next')?.url;
   }
+  answer.ms = performance.now() - started;
   return answer;
 }
 
@@ -76,18 +80,21 @@ function sortProblem(expect: Expectation, matches: Json[], sort: string): string
   return `out of order at position ${last}: ${show(last - 1)} before ${show(last)}`;
 }
 
-async function check(baseUrl: string, expect: Expectation, query: Query): Promise<string | undefined | 'skip'> {
+interface Checked { problem?: string; skip?: boolean; ms?: number; expected?: number }
+
+async function check(baseUrl: string, expect: Expectation, query: Query): Promise<Checked> {
   let expected: Json[];
   let included: Set<string>;
   try {
     expected = expect.search(query.type, query.params);
     included = expect.included(expected, query.params);
   } catch (error) {
-    if (error instanceof Unsupported) return 'skip';
+    if (error instanceof Unsupported) return { skip: true };
     throw error;
   }
   const answer = await ask(baseUrl, query);
-  if (answer.status !== 200) return `answered ${answer.status}: ${answer.diagnostics ?? ''} (expected ${expected.length} matches)`;
+  const result = { ms: answer.ms, expected: expected.length };
+  if (answer.status !== 200) return { ...result, problem: `answered ${answer.status}: ${answer.diagnostics ?? ''} (expected ${expected.length} matches)` };
   const want = new Set(expected.map((resource) => resource.id as string));
   const got = new Set(answer.matches.map((resource) => resource.id as string));
   const missing = difference(want, got);
@@ -96,6 +103,7 @@ async function check(baseUrl: string, expect: Expectation, query: Query): Promis
   if (missing.length || extra.length || got.size !== answer.matches.length) {
     problems.push(`expected ${want.size}, got ${answer.matches.length}${got.size !== answer.matches.length ? ` (${answer.matches.length - got.size} repeated)` : ''}; only expected: ${few(missing)}; only got: ${few(extra)}`);
   }
+  if (typeof answer.total === 'number' && answer.total !== want.size) problems.push(`Bundle.total ${answer.total}, expected ${want.size}`);
   const sort = query.params.find(([name]) => name === '_sort')?.[1];
   if (sort && problems.length === 0) {
     const problem = sortProblem(expect, answer.matches, sort);
@@ -109,7 +117,7 @@ async function check(baseUrl: string, expect: Expectation, query: Query): Promis
       problems.push(`included: expected ${included.size}, got ${answer.included.size}; only expected: ${few(missingIncludes)}; only got: ${few(extraIncludes)}`);
     }
   }
-  return problems.length ? problems.join('; ') : undefined;
+  return { ...result, problem: problems.length ? problems.join('; ') : undefined };
 }
 
 export async function runSyntheaSearch(baseUrl: string, options: Options = {}): Promise<SyntheaReport> {
@@ -119,27 +127,34 @@ export async function runSyntheaSearch(baseUrl: string, options: Options = {}): 
   if (sets.length === 0) throw new Error(`no Synthea data under ${options.dir ?? DEFAULT_SYNTHEA_DIR}`);
   const data: Dataset = options.load === false ? await fetchDataset(baseUrl, typesIn(sets)) : await loadSynthea(baseUrl, sets, log);
   const expect = new Expectation(data);
-  const queries = generateQueries(data).filter(options.only ?? (() => true));
+  const queries = generateQueries(data, baseUrl).filter(options.only ?? (() => true));
   log(`${queries.length} searches over ${data.byRef.size} resources`);
-  const report: SyntheaReport = { categories: new Map(), failures: [], queries: queries.length, seconds: 0 };
+  const report: SyntheaReport = { categories: new Map(), failures: [], queries: queries.length, seconds: 0, slowest: [] };
   let next = 0;
   const worker = async () => {
     while (next < queries.length) {
       const query = queries[next++];
-      const category = report.categories.get(query.category) ?? { run: 0, passed: 0, failed: 0, skipped: 0 };
+      const category = report.categories.get(query.category) ?? { run: 0, passed: 0, failed: 0, skipped: 0, nonEmpty: 0, maxMs: 0, totalMs: 0 };
       report.categories.set(query.category, category);
-      let outcome: string | undefined | 'skip';
+      let checked: Checked;
       try {
-        outcome = await check(baseUrl, expect, query);
+        checked = await check(baseUrl, expect, query);
       } catch (error) {
-        outcome = `check failed: ${(error as Error).message}`;
+        checked = { problem: `check failed: ${(error as Error).message}` };
       }
-      if (outcome === 'skip') { category.skipped++; continue; }
+      if (checked.skip) { category.skipped++; continue; }
       category.run++;
-      if (outcome === undefined) category.passed++;
+      if (checked.expected) category.nonEmpty++;
+      if (checked.ms !== undefined) {
+        category.maxMs = Math.max(category.maxMs, checked.ms);
+        category.totalMs += checked.ms;
+        report.slowest.push({ query: queryString(query), ms: checked.ms });
+        report.slowest = report.slowest.sort((a, b) => b.ms - a.ms).slice(0, 5);
+      }
+      if (checked.problem === undefined) category.passed++;
       else {
         category.failed++;
-        report.failures.push({ category: query.category, query: queryString(query), detail: outcome });
+        report.failures.push({ category: query.category, query: queryString(query), detail: checked.problem });
       }
     }
   };
@@ -151,8 +166,10 @@ export async function runSyntheaSearch(baseUrl: string, options: Options = {}): 
 export function formatSyntheaReport(report: SyntheaReport, perCategory = 5): string {
   const lines: string[] = [];
   for (const [name, category] of [...report.categories].sort()) {
-    lines.push(`${name.padEnd(16)} run ${String(category.run).padStart(4)}  passed ${String(category.passed).padStart(4)}  failed ${String(category.failed).padStart(4)}${category.skipped ? `  (not checkable: ${category.skipped})` : ''}`);
+    lines.push(`${name.padEnd(16)} run ${String(category.run).padStart(4)}  passed ${String(category.passed).padStart(4)}  failed ${String(category.failed).padStart(4)}`
+      + `  (non-empty ${category.nonEmpty}; mean ${(category.totalMs / Math.max(category.run, 1)).toFixed(0)} ms, max ${category.maxMs.toFixed(0)} ms)${category.skipped ? `  not checkable: ${category.skipped}` : ''}`);
   }
+  for (const slow of report.slowest) lines.push(`slow: ${slow.ms.toFixed(0)} ms (all pages) GET ${slow.query}`);
   for (const [name] of [...report.categories].sort()) {
     const failures = report.failures.filter((failure) => failure.category === name);
     for (const failure of failures.slice(0, perCategory)) lines.push(`FAIL [${name}] GET ${failure.query}\n     ${failure.detail}`);

@@ -55,12 +55,15 @@ export function compile(expression: string, base?: string): Evaluator | null {
   try {
     const terms = expression.split(/\s\|\s/).map((term) => {
       const target = /\.where\(resolve\(\) is (\w+)\)/.exec(term)?.[1];
-      const text = term.replace(/\.where\(resolve\(\) is \w+\)/g, '').trim();
+      // `(path as Type)` fails in fhirpath.js on several items (Observation.component.value): it is meant per item
+      const text = term.replace(/\.where\(resolve\(\) is \w+\)/g, '').trim()
+        .replace(/^\((.+) as (\w+)\)$/, '$1.ofType($2)').replace(/\.as\((\w+)\)/g, '.ofType($1)');
       const run = fhirpath.compile(base ? { base, expression: text } as any : text, r4Model as any, { resolveInternalTypes: false } as any);
       return { target, run };
     });
     evaluator = (node) => terms.flatMap(({ target, run }) => {
-      const values = typedResults(run(node as any) as unknown[]);
+      let values: Typed[];
+      try { values = typedResults(run(node as any) as unknown[]); } catch { return []; }
       return target ? values.filter((value) => referenceType(value.data) === target) : values;
     });
   } catch {
