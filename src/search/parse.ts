@@ -210,7 +210,8 @@ function parseInclude(
     const def = registry.get(sourceType, param);
     if (!def) throw new FhirError('unknown-search-parameter', `Invalid ${name} value "${value}": ${sourceType} has no search parameter "${param}"`, { expression: [name] });
     if (def.type !== 'reference') throw invalid(`"${param}" is a ${def.type} parameter, not a reference`);
-    assertIndexed(registry, [sourceType], param, name);
+    // _include reads references from the resources themselves; _revinclude relies on the index
+    if (name === '_revinclude') assertIndexed(registry, [sourceType], param, name);
     if (targetType && def.targets.length > 0 && !def.targets.includes(targetType)) throw invalid(`${targetType} is not a target of ${sourceType}.${param}`);
   }
   if (name === '_revinclude' && types && param !== '*' && !iterate) {

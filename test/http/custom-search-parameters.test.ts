@@ -104,3 +104,15 @@ t.test('two SearchParameter resources with one url: deleting one keeps the other
   await send('DELETE', '/fhir/SearchParameter/udi-b');
   t.equal((await send('GET', '/fhir/Device?udi-text=x')).statusCode, 400, 'gone with the last one');
 });
+
+t.test('while building: _include reads the resources themselves and works, _revinclude needs the index and is refused', async (t) => {
+  const buddy = { ...nickname, id: 'buddy', url: 'http://hospital.example/sp/buddy', code: 'buddy', type: 'reference', target: ['Patient'], expression: 'Patient.link.other' };
+  await send('PUT', '/fhir/Patient/ann', { resourceType: 'Patient', id: 'ann', link: [{ other: { reference: 'Patient/jim' }, type: 'seealso' }] });
+  t.equal((await send('PUT', '/fhir/SearchParameter/buddy', buddy)).statusCode, 201);
+  const included = await send('GET', '/fhir/Patient?_id=ann&_include=Patient:buddy');
+  t.equal(included.statusCode, 200);
+  t.same(json(included.body).entry.map((e: any) => `${e.search.mode} ${e.resource.id}`), ['match ann', 'include jim']);
+  const revincluded = await send('GET', '/fhir/Patient?_id=jim&_revinclude=Patient:buddy');
+  t.equal(revincluded.statusCode, 409);
+  t.match(firstIssue(revincluded.body), { errorCode: 'index-building' });
+});
