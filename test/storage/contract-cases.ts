@@ -4,7 +4,7 @@
  * compared as sets. Semantics: src/search/ir.ts; spec sections cite R4 (http://hl7.org/fhir/R4/search.html).
  */
 import type { Condition, IndexKind, Prefix, SearchQuery, SortKey, ValueMatch } from '../../src/search/ir.js';
-import { LOINC, MRN, UCUM, fixtureInstant } from './contract-fixtures.js';
+import { GENDER, LOINC, MRN, UCUM, fixtureInstant } from './contract-fixtures.js';
 
 export interface ContractCase { name: string; spec: string; query: SearchQuery; expectIds: string[] }
 
@@ -45,6 +45,7 @@ export const contractCases: ContractCase[] = [
   { name: 'string OR of values (comma)', spec: `${S}#combining`, query: query(['Patient'], [param('family', 'string', str('exact', 'Smith'), str('exact', 'Jones'))]), expectIds: ['Patient/p1', 'Patient/p3'] },
   // token (search.html#token)
   { name: 'token code without system', spec: `${S}#token`, query: query(['Patient'], [param('gender', 'token', token(undefined, 'female'))]), expectIds: ['Patient/p2', 'Patient/p3'] },
+  { name: 'token code of a code element with the system of its required binding', spec: `${S}#token`, query: query(['Patient'], [param('gender', 'token', token(GENDER, 'female'))]), expectIds: ['Patient/p2', 'Patient/p3'] },
   { name: 'token system|code', spec: `${S}#token`, query: query(['Patient'], [param('identifier', 'token', token(MRN, '111'))]), expectIds: ['Patient/p1'] },
   { name: 'token |code (no system)', spec: `${S}#token`, query: query(['Patient'], [param('identifier', 'token', token(null, '333'))]), expectIds: ['Patient/p3'] },
   { name: 'token system| (any code)', spec: `${S}#token`, query: query(['Patient'], [param('identifier', 'token', token(MRN, undefined))]), expectIds: ['Patient/p1', 'Patient/p2'] },
