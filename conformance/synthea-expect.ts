@@ -4,9 +4,12 @@
  * precision (#prefix), chains (#chaining), _has (#has), composites (#composite), _include/_revinclude with
  * :iterate (#include) and _sort keys (#_sort). Nothing here imports the server's code.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { examplesDirectory } from './examples.js';
 import type { Dataset, Json } from './synthea-data.js';
 import {
-  compile, dateRange, dateRangesOf, definition, definitionByUrl, normalise, quantitiesOf, referencesOf, stringsOf, tokensOf, valuesOf,
+  compile, dateRange, dateRangesOf, definition, definitionByUrl, definitionsOf, normalise, quantitiesOf, referencesOf, stringsOf, tokensOf, valuesOf,
   type Definition, type Range, type Typed,
 } from './synthea-values.js';
 
@@ -204,7 +207,11 @@ export class Expectation {
       return valuesOf(resource, def).flatMap(referencesOf).some((reference) => {
         if (targetType && !reference.startsWith(`${targetType}/`)) return false;
         const target = this.resolve(reference);
-        return target !== undefined && this.matches(target, name.slice(dot + 1), value);
+        if (target === undefined) return false;
+        // a target type without the chained parameter cannot match (search.html#chaining)
+        const next = name.slice(dot + 1).split(/[.:]/)[0];
+        if (!next.startsWith('_') && !definitionsOf(target.resourceType).has(next)) return false;
+        return this.matches(target, name.slice(dot + 1), value);
       });
     }
     const [code, modifier] = name.split(':');
@@ -223,9 +230,10 @@ export class Expectation {
   }
 
   /** The matching resources of `type` for the query's filter parameters (result parameters ignored). */
-  search(type: string, params: [string, string][]): Json[] {
+  search(type: string, params: [string, string][], compartment?: string): Json[] {
     const filters = params.filter(([name]) => !name.startsWith('_') || name === '_id' || name.startsWith('_has:'));
-    return this.resources(type).filter((resource) => filters.every(([name, value]) => this.matches(resource, name, value)));
+    const inCompartment = compartment ? compartmentMembership(compartment, type) : () => true;
+    return this.resources(type).filter((resource) => inCompartment(resource) && filters.every(([name, value]) => this.matches(resource, name, value)));
   }
 
   /** search.html#include: `Type:param[:target]`, `*`; `:iterate` rules also apply to what was included. */
@@ -238,17 +246,18 @@ export class Expectation {
       const found: Json[] = [];
       for (const rule of rules) {
         if (iterateOnly && !rule.iterate) continue;
-        const [sourceType, code, targetType] = rule.value.split(':');
-        if (code === '*') throw new Unsupported('_include=*');
-        const def = this.definition(sourceType, code);
+        const [sourceType, code, targetType] = rule.value === '*' ? ['*', '*'] : rule.value.split(':');
+        const defsOf = (type: string) => code === '*' ? [...definitionsOf(type).values()].filter((d) => d.type === 'reference') : [this.definition(type, code)];
+        if (rule.reverse && sourceType === '*') throw new Unsupported('_revinclude=*');
+        const def = rule.reverse ? this.definition(sourceType, code) : undefined;
         for (const resource of pool) {
-          if (!rule.reverse && resource.resourceType === sourceType) {
-            for (const reference of valuesOf(resource, def).flatMap(referencesOf)) {
+          if (!rule.reverse && (sourceType === '*' || resource.resourceType === sourceType)) {
+            for (const reference of defsOf(resource.resourceType).flatMap((d) => valuesOf(resource, d)).flatMap(referencesOf)) {
               if (targetType && !reference.startsWith(`${targetType}/`)) continue;
               const target = this.resolve(reference);
               if (target) found.push(target);
             }
-          } else if (rule.reverse) {
+          } else if (rule.reverse && def) {
             found.push(...this.sources(sourceType, code, `${resource.resourceType}/${resource.id}`));
           }
         }
@@ -285,3 +294,19 @@ export class Expectation {
     return keys.reduce((best, key) => (descending ? key > best : key < best) ? key : best);
   }
 }
+
+/** R4 CompartmentDefinition-<type>.json of the examples package: `Patient/x` -> does a resource of `type` belong? */
+function compartmentMembership(compartment: string, type: string): (resource: Json) => boolean {
+  const [compartmentType, id] = compartment.split('/');
+  const file = path.join(examplesDirectory(), `CompartmentDefinition-${compartmentType.toLowerCase()}.json`);
+  const definition = JSON.parse(fs.readFileSync(file, 'utf8')) as { resource?: { code: string; param?: string[] }[] };
+  const params = definition.resource?.find((entry) => entry.code === type)?.param ?? [];
+  if (params.length === 0) throw new Unsupported(`${type} is not in the ${compartmentType} compartment`);
+  return (resource) => params.some((param) => param === '{def}' ? false : valuesOf(resource, definition_(type, param))
+    .flatMap(referencesOf).some((reference) => reference === compartment || (reference === `${compartmentType}/${id}`)));
+}
+const definition_ = (type: string, code: string) => {
+  const found = definition(type, code);
+  if (!found) throw new Unsupported(`no parameter ${type}.${code}`);
+  return found;
+};

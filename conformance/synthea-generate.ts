@@ -9,7 +9,8 @@ import {
   definitionsOf, normalise, quantitiesOf, referencesOf, stringsOf, tokensOf, valuesOf, type Definition, type Typed,
 } from './synthea-values.js';
 
-export interface Query { category: string; type: string; params: [string, string][] }
+/** `compartment` (e.g. `Patient/123`): searched as GET [base]/Patient/123/<type>?... (R4 compartmentdefinition.html) */
+export interface Query { category: string; type: string; params: [string, string][]; compartment?: string }
 
 const BASIC = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri']);
 const DATE_PREFIXES = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb'];
@@ -58,6 +59,17 @@ function basic(data: Dataset, out: Query[]): void {
       const counts = frequencies(resources, def);
       if (counts.length === 0) continue;
       for (const [value] of pick(counts)) out.push({ category: def.type, type, params: [[def.code, value]] });
+      const [common] = counts[0];
+      if (def.type === 'token') out.push({ category: 'modifier', type, params: [[`${def.code}:not`, common]] });
+      if (def.type === 'string') {
+        out.push({ category: 'modifier', type, params: [[`${def.code}:exact`, common]] });
+        if (common.length > 3) out.push({ category: 'modifier', type, params: [[`${def.code}:contains`, common.slice(1, -1).toLowerCase()]] });
+      }
+      if (def.type === 'date') {
+        const middle = median(counts.map(([value]) => value).sort());
+        for (const prefix of DATE_PREFIXES) out.push({ category: 'date prefix', type, params: [[def.code, `${prefix}${middle}`]] });
+      }
+      if (def.type === 'reference' && counts.length > 2) out.push({ category: 'reference', type, params: [[def.code, `${counts[0][0]},${counts[counts.length - 1][0]}`]] });
       out.push({ category: 'missing', type, params: [[`${def.code}:missing`, 'false']] });
       if (counts.reduce((sum, [, n]) => sum + n, 0) > 0 && def.type !== 'date') out.push({ category: 'missing', type, params: [[`${def.code}:missing`, 'true']] });
     }
@@ -259,12 +271,35 @@ function edges(data: Dataset, baseUrl: string, out: Query[]): void {
     out.push({ category: 'reference', type: 'Observation', params: [['subject', `${baseUrl}/Patient/${patient.id}`]] });
     out.push({ category: 'reference', type: 'Encounter', params: [['patient', `Patient/${patient.id}`], ['_id:not', 'x']] });
   }
+  const report = (data.byType.get('DiagnosticReport') ?? []).find((resource) => /\.\d{3}/.test(resource.issued ?? ''));
+  if (report) {
+    const seconds = report.issued.replace(/\.\d+/, '');
+    for (const value of [report.issued, seconds, `gt${seconds}`, `lt${report.issued}`, `le${report.issued}`, `sa${seconds.slice(0, 16)}`]) {
+      out.push({ category: 'date prefix', type: 'DiagnosticReport', params: [['issued', value]] });
+    }
+  }
   const encounter = (data.byType.get('Encounter') ?? []).find((resource) => resource.period?.start && resource.period?.end && resource.period.start !== resource.period.end);
   if (encounter) {
     for (const prefix of ['eq', 'ne', 'sa', 'eb', 'ge', 'le', 'gt', 'lt']) out.push({ category: 'date prefix', type: 'Encounter', params: [['date', `${prefix}${encounter.period.start}`]] });
     for (const prefix of ['eq', 'sa', 'eb', 'ge', 'le']) out.push({ category: 'date prefix', type: 'Encounter', params: [['date', `${prefix}${encounter.period.end}`]] });
   }
   const common = codes[0];
+  const patients = data.byType.get('Patient') ?? [];
+  if (patients.length > 1) out.push({ category: 'reference', type: 'Patient', params: [['_id', `${patients[0].id},${patients[patients.length - 1].id},nonexistent`]] });
+  for (const patientInCompartment of patients.slice(0, 2)) {
+    const compartment = `Patient/${patientInCompartment.id}`;
+    out.push({ category: 'compartment', type: 'Observation', params: [['code', common]], compartment });
+    out.push({ category: 'compartment', type: 'Encounter', params: [], compartment });
+    out.push({ category: 'compartment', type: 'Condition', params: [['_sort', '-onset-date']], compartment });
+    out.push({ category: 'compartment', type: 'Claim', params: [], compartment });
+  }
+  out.push({ category: 'include', type: 'Encounter', params: [['class', 'EMER'], ['_include', 'Encounter:*']] });
+  out.push({ category: 'include', type: 'Observation', params: [['code', codes[codes.length - 1]], ['_include', '*']] });
+  out.push({ category: 'sort', type: 'Patient', params: [['_sort', 'given']] });
+  out.push({ category: 'sort', type: 'Patient', params: [['_sort', '-given,_id']] });
+  out.push({ category: 'sort', type: 'Encounter', params: [['_sort', '-date']] });
+  out.push({ category: 'sort', type: 'DiagnosticReport', params: [['_sort', '-issued,-date']] });
+  out.push({ category: 'sort', type: 'Observation', params: [['code', common], ['_sort', '-value-quantity']] });
   out.push({ category: 'paging', type: 'Observation', params: [['code', common], ['_sort', '-date'], ['_count', '7']] });
   out.push({ category: 'paging', type: 'Patient', params: [['_sort', 'gender'], ['_count', '5']] });
   out.push({ category: 'paging', type: 'Encounter', params: [['_count', '13']] });
@@ -281,7 +316,7 @@ export function generateQueries(data: Dataset, baseUrl = ''): Query[] {
   relations(data, out);
   const seen = new Set<string>();
   return out.filter((query) => {
-    const key = `${query.type}?${new URLSearchParams(query.params)}`;
+    const key = `${query.compartment ?? ''}/${query.type}?${new URLSearchParams(query.params)}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -29,7 +29,7 @@ export interface Options {
   log?: (line: string) => void;
 }
 
-export const queryString = (query: Query) => `${query.type}?${query.params.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('&')}`;
+export const queryString = (query: Query) => `${query.compartment ? `${query.compartment}/` : ''}${query.type}?${query.params.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('&')}`;
 
 interface Answer { status: number; matches: Json[]; included: Set<string>; total?: number; ms: number; diagnostics?: string }
 
@@ -86,7 +86,7 @@ async function check(baseUrl: string, expect: Expectation, query: Query): Promis
   let expected: Json[];
   let included: Set<string>;
   try {
-    expected = expect.search(query.type, query.params);
+    expected = expect.search(query.type, query.params, query.compartment);
     included = expect.included(expected, query.params);
   } catch (error) {
     if (error instanceof Unsupported) return { skip: true };
