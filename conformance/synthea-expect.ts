@@ -58,6 +58,11 @@ export function compareRanges(prefix: string, target: Range, search: Range): boo
     case 'le': return target.low < search.low || contained;
     case 'sa': return target.low >= search.high;
     case 'eb': return target.high <= search.low;
+    case 'ap': {
+      // R4 recommends 10% of the gap between now and the date, on either side
+      const now = Date.now();
+      return target.low < search.high + Math.abs(now - search.high) * 0.1 && target.high > search.low - Math.abs(now - search.low) * 0.1;
+    }
     default: throw new Unsupported(`prefix ${prefix}`);
   }
 }
@@ -76,8 +81,17 @@ function numberMatches(prefix: string, value: number, text: string): boolean {
     case 'lt': case 'eb': return value < number;
     case 'ge': return value >= number;
     case 'le': return value <= number;
+    case 'ap': return Math.abs(value - number) <= Math.max(Math.abs(number) * 0.1, half); // R4's recommended 10%
     default: throw new Unsupported(`prefix ${prefix}`);
   }
+}
+
+const UCUM = 'http://unitsofmeasure.org';
+const UCUM_SCALE: Record<string, [string, number]> = { kg: ['g', 1000], g: ['g', 1], mg: ['g', 0.001], m: ['m', 1], cm: ['m', 0.01], mm: ['m', 0.001] };
+/** The factor taking a value in `from` to `to` when both are known units of one dimension. */
+function ucumFactor(from: string | undefined, to: string | undefined): number | undefined {
+  const [a, b] = [UCUM_SCALE[from ?? ''], UCUM_SCALE[to ?? '']];
+  return a && b && a[0] === b[0] ? a[1] / b[1] : undefined;
 }
 
 /** Does one value (already extracted) match one search value of a parameter of `def.type`? */
@@ -125,6 +139,9 @@ function valueMatches(def: Definition, modifier: string | undefined, value: Type
       const { prefix, rest } = prefixed(search);
       const [number, system, code] = splitEscaped(rest, '|');
       return quantitiesOf(value).some((quantity) => {
+        // UCUM canonical forms (search.html#quantity): 70 kg is 70000 g; only a few units are known here
+        const factor = system === UCUM && quantity.system === UCUM && code !== quantity.code ? ucumFactor(quantity.code, code) : undefined;
+        if (factor !== undefined) return numberMatches(prefix, quantity.value * factor, number);
         if (system && quantity.system !== system) return false;
         if (code && !(system ? quantity.code === code : quantity.code === code || quantity.unit === code)) return false;
         return numberMatches(prefix, quantity.value, number);

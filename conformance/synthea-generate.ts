@@ -283,6 +283,15 @@ function edges(data: Dataset, baseUrl: string, out: Query[]): void {
     for (const prefix of ['eq', 'ne', 'sa', 'eb', 'ge', 'le', 'gt', 'lt']) out.push({ category: 'date prefix', type: 'Encounter', params: [['date', `${prefix}${encounter.period.start}`]] });
     for (const prefix of ['eq', 'sa', 'eb', 'ge', 'le']) out.push({ category: 'date prefix', type: 'Encounter', params: [['date', `${prefix}${encounter.period.end}`]] });
   }
+  const births = dateValues(data, 'Patient', 'birthdate');
+  const birth = median(births);
+  if (birth) for (const value of [birth.slice(0, 4), birth.slice(0, 7), birth]) out.push({ category: 'approximate', type: 'Patient', params: [['birthdate', `ap${value}`]] });
+  const observed = median(dateValues(data, 'Observation', 'date'));
+  if (observed) out.push({ category: 'approximate', type: 'Observation', params: [['date', `ap${observed.slice(0, 10)}`]] });
+  for (const value of ['ap150', 'ap1.5e2|http://unitsofmeasure.org|cm', 'ap170.5']) out.push({ category: 'approximate', type: 'Observation', params: [['code', height], ['value-quantity', value]] });
+  out.push({ category: 'approximate', type: 'Observation', params: [['code', 'http://loinc.org|29463-7'], ['value-quantity', 'ap80']] });
+  out.push({ category: 'ucum', type: 'Observation', params: [['code', 'http://loinc.org|29463-7'], ['value-quantity', 'gt80000|http://unitsofmeasure.org|g']] });
+  out.push({ category: 'ucum', type: 'Observation', params: [['code', height], ['value-quantity', 'lt1.5|http://unitsofmeasure.org|m']] });
   const common = codes[0];
   const patients = data.byType.get('Patient') ?? [];
   if (patients.length > 1) out.push({ category: 'reference', type: 'Patient', params: [['_id', `${patients[0].id},${patients[patients.length - 1].id},nonexistent`]] });
