@@ -1,42 +1,122 @@
 /**
- * Condition (src/search/ir.ts) -> SQL boolean expression over a current-state row alias. Index lookups are
- * `rkey IN (subquery)` so each engine can drive them from the (param, value..., rkey) indexes.
+ * Condition (src/search/ir.ts) -> SQL over a current-state row alias. A query block is an AND of conditions; one of
+ * them (selectivity.ts) drives: it is compiled as an index lookup, `alias.rkey IN (SELECT rkey FROM idx ... )`
+ * (a UNION of lookups when its alternatives use different index columns), and every other condition is a probe,
+ * `EXISTS (SELECT 1 FROM idx WHERE idx.rkey = alias.rkey ...)`, which reads only the candidate's own rows of that
+ * index table through its (rkey, seq) key. Parameters are bound in the order they appear in the text.
  */
 import type { Condition } from '../../search/ir.js';
 import type { SqlDialect } from './dialect.js';
 import type { Params } from './paging.js';
+import { chooseDriver } from './selectivity.js';
 import { INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
-import { compileValueMatch, rangePrefix } from './value-matches.js';
+import { compileValueMatch, indexedAlternatives, rangePrefix } from './value-matches.js';
+
+type Composite = Extract<Condition, { kind: 'composite' }>;
+
+/** lookups of one driving condition beyond this many are matched by one OR instead of a UNION */
+const MAX_UNION = 50;
 
 export class ConditionCompiler {
   private aliasCount = 0;
 
   constructor(readonly params: Params, readonly dialect: SqlDialect) {}
 
-  /** AND of the conditions, true when there are none */
-  all(conditions: Condition[], alias: string): string {
-    if (conditions.length === 0) return '1 = 1';
-    return conditions.map((condition) => this.condition(condition, alias)).join(' AND ');
+  /**
+   * WHERE terms for current rows `alias` that are live, of one of `types` (null: any) and match every condition.
+   * With a driving lookup, the type test stays off the index (SQLite would otherwise walk every row of the type
+   * and probe the match list); an id condition drives through the (type, id) key instead.
+   */
+  block(alias: string, types: string[] | null, conditions: Condition[]): string[] {
+    const driver = chooseDriver(conditions);
+    const terms = [`${alias}.deleted = 0`];
+    if (types !== null) {
+      const lookupDrives = driver >= 0 && conditions[driver]!.kind !== 'id';
+      const column = lookupDrives ? this.dialect.unindexed(`${alias}.type`) : `${alias}.type`;
+      terms.push(types.length ? `${column} IN (${this.params.list(types)})` : '1 = 0');
+    }
+    conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias) : this.probe(condition, alias)));
+    return terms;
   }
 
-  condition(condition: Condition, alias: string): string {
+  /** the condition as the lookup that finds the block's candidate rows */
+  drive(condition: Condition, alias: string): string {
+    switch (condition.kind) {
+      case 'id':
+        return condition.ids.length ? `${alias}.id IN (${this.params.list(condition.ids)})` : '1 = 0';
+      case 'has': {
+        const reference = this.alias('ref');
+        const source = this.alias('s');
+        return `(${alias}.type, ${alias}.id) IN (SELECT ${reference}.target_type, ${reference}.target_id FROM ${RESOURCE_TABLE} ${source}`
+          + ` JOIN ${INDEX_TABLES.reference.table} ${reference} ON ${reference}.rkey = ${source}.rkey`
+          + ` AND ${reference}.param = ${this.params.bind(condition.param)}`
+          + ` WHERE ${this.block(source, [condition.sourceType], condition.where).join(' AND ')})`;
+      }
+      default: {
+        const selects = this.lookups(condition);
+        if (selects === undefined) return this.probe(condition, alias);
+        return selects.length ? `${alias}.rkey IN (${selects.join(' UNION ALL ')})` : '1 = 0';
+      }
+    }
+  }
+
+  /** `SELECT rkey ...` statements whose union is the rows matching the condition; undefined when it has none */
+  private lookups(condition: Condition): string[] | undefined {
     const params = this.params;
     switch (condition.kind) {
       case 'param': {
-        // parameters are bound in the order they appear in the text
+        const table = INDEX_TABLES[condition.index].table;
         const row = this.alias('i');
-        const head = `${alias}.rkey IN (SELECT ${row}.rkey FROM ${INDEX_TABLES[condition.index].table} ${row}`
-          + ` WHERE ${row}.param = ${params.bind(condition.param)} AND `;
+        const column = (name: string) => `${row}.${name}`;
+        const head = () => `SELECT ${row}.rkey FROM ${table} ${row} WHERE ${row}.param = ${params.bind(condition.param)} AND `;
+        const alternatives = condition.values.flatMap((value) => indexedAlternatives(value, column, params, this.dialect));
+        if (alternatives.length > MAX_UNION) {
+          const start = head();
+          return [`${start}(${condition.values.map((value) => compileValueMatch(value, column, params, this.dialect)).join(' OR ')})`];
+        }
+        // each head binds the parameter before its alternative binds its values
+        return alternatives.map((alternative) => head() + alternative());
+      }
+      case 'composite':
+        return condition.alternatives.map((components) => this.compositeRows(components));
+      case 'chain': {
+        const reference = this.alias('ref');
+        const target = this.alias('t');
+        return [`SELECT ${reference}.rkey FROM ${RESOURCE_TABLE} ${target} JOIN ${INDEX_TABLES.reference.table} ${reference}`
+          + ` ON ${reference}.target_id = ${target}.id AND ${reference}.target_type = ${target}.type`
+          + ` AND ${reference}.param = ${params.bind(condition.param)}`
+          + ` WHERE ${this.block(target, condition.targetTypes.length ? condition.targetTypes : null, condition.where).join(' AND ')}`];
+      }
+      case 'or': {
+        const all: string[] = [];
+        for (const inner of condition.conditions) {
+          const selects = this.lookups(inner);
+          if (selects === undefined) return undefined;
+          all.push(...selects);
+        }
+        return all;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** the condition tested on the row `alias` already found, reading only that resource's index rows */
+  probe(condition: Condition, alias: string): string {
+    const params = this.params;
+    switch (condition.kind) {
+      case 'param': {
+        const row = this.alias('i');
+        const head = `EXISTS (SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row} WHERE ${row}.rkey = ${alias}.rkey`
+          + ` AND ${this.dialect.unindexed(`${row}.param`)} = ${params.bind(condition.param)} AND `;
         const matches = condition.values.map((value) => compileValueMatch(value, (name) => `${row}.${name}`, params, this.dialect));
         return `${head}${matches.length ? `(${matches.join(' OR ')})` : '1 = 0'})`;
       }
       case 'composite': {
         if (condition.alternatives.length === 0) return '1 = 0';
-        const alternatives = condition.alternatives.map((components) => `${alias}.rkey IN (${this.compositeRows(components)})`);
-        return `(${alternatives.join(' OR ')})`;
+        return `(${condition.alternatives.map((components) => `EXISTS (${this.compositeRows(components, alias)})`).join(' OR ')})`;
       }
       case 'missing': {
-        // probes the (rkey, seq) key of the candidate rows: no index table needs a param-first index for this
         const row = this.alias('i');
         const has = `EXISTS (SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row}`
           + ` WHERE ${row}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${row}.param`)} = ${params.bind(condition.param)})`;
@@ -49,43 +129,49 @@ export class ConditionCompiler {
       case 'type':
         return condition.types.length ? `${alias}.type IN (${params.list(condition.types)})` : '1 = 0';
       case 'not':
-        return `NOT (${this.condition(condition.condition, alias)})`;
+        return `NOT (${this.probe(condition.condition, alias)})`;
       case 'or':
         if (condition.conditions.length === 0) return '1 = 0';
-        return `(${condition.conditions.map((inner) => `(${this.condition(inner, alias)})`).join(' OR ')})`;
+        return `(${condition.conditions.map((inner) => `(${this.probe(inner, alias)})`).join(' OR ')})`;
       case 'and':
-        return `(${this.all(condition.conditions, alias)})`;
+        return condition.conditions.length ? `(${condition.conditions.map((inner) => this.probe(inner, alias)).join(' AND ')})` : '1 = 1';
       case 'chain': {
         const reference = this.alias('ref');
         const target = this.alias('t');
-        return `${alias}.rkey IN (SELECT ${reference}.rkey FROM ${INDEX_TABLES.reference.table} ${reference}`
+        const terms = [`${target}.deleted = 0`];
+        if (condition.targetTypes.length) terms.push(`${target}.type IN (${params.list(condition.targetTypes)})`);
+        terms.push(...condition.where.map((inner) => this.probe(inner, target)));
+        return `EXISTS (SELECT 1 FROM ${INDEX_TABLES.reference.table} ${reference}`
           + ` JOIN ${RESOURCE_TABLE} ${target} ON ${target}.type = ${reference}.target_type AND ${target}.id = ${reference}.target_id`
-          + ` WHERE ${reference}.param = ${params.bind(condition.param)} AND ${target}.deleted = 0`
-          + (condition.targetTypes.length ? ` AND ${target}.type IN (${params.list(condition.targetTypes)})` : '')
-          + ` AND ${this.all(condition.where, target)})`;
+          + ` WHERE ${reference}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${reference}.param`)} = ${params.bind(condition.param)}`
+          + ` AND ${terms.join(' AND ')})`;
       }
       case 'has': {
         const reference = this.alias('ref');
         const source = this.alias('s');
-        return `(${alias}.type, ${alias}.id) IN (SELECT ${reference}.target_type, ${reference}.target_id`
-          + ` FROM ${INDEX_TABLES.reference.table} ${reference} JOIN ${RESOURCE_TABLE} ${source} ON ${source}.rkey = ${reference}.rkey`
-          + ` WHERE ${reference}.param = ${params.bind(condition.param)} AND ${source}.type = ${params.bind(condition.sourceType)}`
-          + ` AND ${source}.deleted = 0 AND ${this.all(condition.where, source)})`;
+        const head = `EXISTS (SELECT 1 FROM ${INDEX_TABLES.reference.table} ${reference} JOIN ${RESOURCE_TABLE} ${source}`
+          + ` ON ${source}.rkey = ${reference}.rkey WHERE ${reference}.target_id = ${alias}.id AND ${reference}.target_type = ${alias}.type`
+          + ` AND ${reference}.param = ${params.bind(condition.param)} AND ${source}.type = ${params.bind(condition.sourceType)}`
+          + ` AND ${source}.deleted = 0`;
+        return `${head}${condition.where.map((inner) => ` AND ${this.probe(inner, source)}`).join('')})`;
       }
     }
   }
 
-  /** resource keys having every component matched by entries of one group (one element) */
-  private compositeRows(components: Extract<Condition, { kind: 'composite' }>['alternatives'][number]): string {
+  /** resource keys having every component matched by entries of one group (one element); `of` probes one resource */
+  private compositeRows(components: Composite['alternatives'][number], of?: string): string {
     const rows = components.map(() => this.alias('c'));
     const joins = components.map((component, n) => {
       const table = `${INDEX_TABLES[component.index].table} ${rows[n]}`;
       return n === 0 ? table : `JOIN ${table} ON ${rows[n]}.rkey = ${rows[0]}.rkey AND ${rows[n]}.grp = ${rows[0]}.grp`;
     });
-    const matches = components.map((component, n) =>
-      `${rows[n]}.param = ${this.params.bind(component.param)} AND `
-      + compileValueMatch(component.match, (name) => `${rows[n]}.${name}`, this.params, this.dialect));
-    return `SELECT ${rows[0]}.rkey FROM ${joins.join(' ')} WHERE ${matches.join(' AND ')}`;
+    const matches = components.map((component, n) => {
+      const param = n === 0 && of ? this.dialect.unindexed(`${rows[n]}.param`) : `${rows[n]}.param`;
+      return `${param} = ${this.params.bind(component.param)} AND `
+        + compileValueMatch(component.match, (name) => `${rows[n]}.${name}`, this.params, this.dialect);
+    });
+    const probe = of ? `${rows[0]}.rkey = ${of}.rkey AND ` : '';
+    return `SELECT ${rows[0]}.rkey FROM ${joins.join(' ')} WHERE ${probe}${matches.join(' AND ')}`;
   }
 
   private alias(stem: string): string {

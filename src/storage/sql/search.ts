@@ -1,5 +1,5 @@
 /** SearchQuery -> SQL: current, non-deleted rows matching every condition, sorted and keyset-paged. */
-import type { Condition, SearchQuery } from '../../search/ir.js';
+import type { SearchQuery } from '../../search/ir.js';
 import type { SearchPage } from '../port.js';
 import { ConditionCompiler } from './conditions.js';
 import type { SqlDialect } from './dialect.js';
@@ -9,21 +9,8 @@ import type { SqlSession } from './session.js';
 import { RESOURCE_TABLE, sortKeyName } from './tables.js';
 
 function whereClauses(query: SearchQuery, params: Params, dialect: SqlDialect): string[] {
-  const where = ['r.deleted = 0'];
-  if (query.types !== null) {
-    // with an index condition to drive from, walking every row of the type and probing the match list is the
-    // slow plan (SQLite picks it without statistics): keep the type test off the index there
-    const typeColumn = query.where.some(drivesLookup) && !query.where.some((condition) => condition.kind === 'id')
-      ? dialect.unindexed('r.type') : 'r.type';
-    where.push(query.types.length ? `${typeColumn} IN (${params.list(query.types)})` : '1 = 0');
-  }
-  if (query.where.length) where.push(new ConditionCompiler(params, dialect).all(query.where, 'r'));
-  return where;
+  return new ConditionCompiler(params, dialect).block('r', query.types, query.where);
 }
-
-/** a top-level condition that narrows by an index table (rkey IN (lookup)) */
-const drivesLookup = (condition: Condition): boolean =>
-  condition.kind === 'param' || condition.kind === 'composite' || condition.kind === 'chain';
 
 export async function countMatches(session: SqlSession, dialect: SqlDialect, query: SearchQuery): Promise<number> {
   const params = new Params();

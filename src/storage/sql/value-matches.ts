@@ -52,6 +52,21 @@ export function compileValueMatch(match: ValueMatch, column: Column, params: Par
   }
 }
 
+/**
+ * The match as alternatives that each bound one indexed column, for the driving lookup (a UNION of index range
+ * scans): date `ge` is `high > S.high` OR eq, `le` is `low < S.low` OR eq (ir.ts), exactly, with no assumption
+ * about low <= high. Each alternative binds its values when called, so callers render them in text order.
+ */
+export function indexedAlternatives(match: ValueMatch, column: Column, params: Params, dialect: SqlDialect): (() => string)[] {
+  if (match.kind === 'date' && (match.prefix === 'ge' || match.prefix === 'le')) {
+    const open = match.prefix === 'ge'
+      ? () => `${column('high')} > ${params.bind(match.high)}`
+      : () => `${column('low')} < ${params.bind(match.low)}`;
+    return [open, () => rangePrefix('eq', column('low'), column('high'), match.low, match.high, params)];
+  }
+  return [() => compileValueMatch(match, column, params, dialect)];
+}
+
 function tokenEquals(column: Column, system: string | null | undefined, code: string | undefined, params: Params): string {
   const parts: string[] = [];
   if (code !== undefined) parts.push(`${column('code')} = ${params.bind(code)}`);
