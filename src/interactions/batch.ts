@@ -10,11 +10,13 @@
  * entry per transaction.
  */
 import { FhirError } from '../fhir/errors.js';
+import { newId } from '../fhir/ids.js';
 import { bundleEntries, parseEntry, processingOrder, type ParsedEntry } from './bundle-entries.js';
 import {
   atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult,
 } from './bundle-execute.js';
 import { rewriteReferences } from './bundle-references.js';
+import { ConditionalCreatePrefetch } from './bundle-prefetch.js';
 import { resolveConditionalReferences, resolveTarget } from './bundle-resolve.js';
 import { errorResult, responseBundle, wantsRepresentation } from './bundle-response.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
@@ -57,12 +59,15 @@ async function runGroup(ctx: ServerContext, req: InteractionRequest, group: Pars
   // a delete may remove what a cached conditional reference pointed at, so the cache lives per group
   // and is cleared after each delete
   const conditionalReferences = new Map<string, string>();
+  const prefetch = await ConditionalCreatePrefetch.forGroup(ctx, req, group);
   for (const entry of group) {
     try {
-      results.set(entry.index, await atEntry(entry, () => runEntry(ctx, req, entry, conditionalReferences, withResource)));
+      results.set(entry.index, await atEntry(entry, () => runEntry(ctx, req, entry, conditionalReferences, withResource, prefetch)));
     } catch (error) {
       if (!(error instanceof FhirError) || error.status >= 500) throw error;
       results.set(entry.index, errorResult(error));
+    } finally {
+      prefetch.noteWrite(entry);
     }
     if (entry.method === 'DELETE') conditionalReferences.clear();
   }
@@ -71,9 +76,10 @@ async function runGroup(ctx: ServerContext, req: InteractionRequest, group: Pars
 
 async function runEntry(
   ctx: ServerContext, req: InteractionRequest, entry: ParsedEntry, conditionalReferences: Map<string, string>, withResource: boolean,
+  prefetch: ConditionalCreatePrefetch,
 ): Promise<EntryResult> {
   if (entry.method === 'GET' || entry.method === 'HEAD') return executeGet(ctx, req, entry);
-  const target = await resolveTarget(ctx, req, entry, new Map());
+  const target = prefetch.knownAbsent(entry) ? { id: newId() } : await resolveTarget(ctx, req, entry, new Map());
   switch (entry.method) {
     case 'DELETE':
       return executeDelete(ctx, req.baseUrl, entry, target);
