@@ -29,7 +29,7 @@ async function batch(entry: unknown[]): Promise<string[]> {
 
 async function count(value: string): Promise<number> {
   const page = await ctx.store.search({ types: ['Organization'], where: [], sort: [], count: 1000, total: 'none' });
-  return page.items.filter((v) => (v.resource as { identifier: { value: string }[] }).identifier[0]!.value === value).length;
+  return page.items.filter((v) => (v.resource as unknown as { identifier: { value: string }[] }).identifier[0]!.value === value).length;
 }
 
 t.test('entries see the creates of earlier entries in the same batch', async (t) => {
