@@ -14,6 +14,8 @@ import { compileValueMatch, indexedAlternatives, rangePrefix } from './value-mat
 
 type Composite = Extract<Condition, { kind: 'composite' }>;
 
+export interface BlockOptions { count?: boolean; walk?: boolean }
+
 /** lookups of one driving condition beyond this many are matched by one OR instead of a UNION */
 const MAX_UNION = 50;
 
@@ -26,12 +28,15 @@ export class ConditionCompiler {
    * WHERE terms for current rows `alias` that are live, of one of `types` (null: any) and match every condition.
    * With a driving lookup, the type test stays off the index (SQLite would otherwise walk every row of the type
    * and probe the match list); an id condition drives through the (type, id) key instead.
+   * With `count`, the type test stays indexed: each key the lookup finds is checked in the narrow (type, deleted)
+   * index instead of the resource row. With `walk`, nothing drives: the rows of the types are walked in key order
+   * and every condition is probed (a first page when most rows of the types match).
    */
-  block(alias: string, types: string[] | null, conditions: Condition[]): string[] {
-    const driver = chooseDriver(conditions);
+  block(alias: string, types: string[] | null, conditions: Condition[], options: BlockOptions = {}): string[] {
+    const driver = options.walk ? -1 : chooseDriver(conditions);
     const terms = [`${alias}.deleted = 0`];
     if (types !== null) {
-      const lookupDrives = driver >= 0 && conditions[driver]!.kind !== 'id';
+      const lookupDrives = driver >= 0 && conditions[driver]!.kind !== 'id' && !options.count;
       const column = lookupDrives ? this.dialect.unindexed(`${alias}.type`) : `${alias}.type`;
       terms.push(types.length ? `${column} IN (${this.params.list(types)})` : '1 = 0');
     }

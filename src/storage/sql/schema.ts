@@ -25,6 +25,9 @@ export function schemaStatements(dialect: SqlDialect): string[] {
       UNIQUE (type, id))`,
     // no (last_updated) index alone: every search names types or is rare, and each index costs every write
     `CREATE INDEX IF NOT EXISTS ${RESOURCE_TABLE}_type_updated ON ${RESOURCE_TABLE} (type, last_updated)`,
+    // live rows of a type in key order: counts read it alone (SQLite probes it by rowid for each matched key),
+    // and paging walks it in rkey order (SQLite appends the rowid to every index; PostgreSQL needs the column)
+    `CREATE INDEX IF NOT EXISTS ${RESOURCE_TABLE}_type_live ON ${RESOURCE_TABLE} (type, deleted${dialect.name === 'postgres' ? ', rkey' : ''})`,
     `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (
       hkey ${dialect.surrogateKey},
       rkey ${dialect.bigint} NOT NULL,

@@ -1,20 +1,20 @@
 /** SearchQuery -> SQL: current, non-deleted rows matching every condition, sorted and keyset-paged. */
 import type { SearchQuery } from '../../search/ir.js';
 import type { SearchPage } from '../port.js';
-import { ConditionCompiler } from './conditions.js';
+import { ConditionCompiler, type BlockOptions } from './conditions.js';
 import type { SqlDialect } from './dialect.js';
 import { fetchPage, Params, type KeyValue, type OrderColumn } from './paging.js';
 import { rowToVersion, VERSION_COLUMNS } from './rows.js';
 import type { SqlSession } from './session.js';
 import { RESOURCE_TABLE, sortKeyName } from './tables.js';
 
-function whereClauses(query: SearchQuery, params: Params, dialect: SqlDialect): string[] {
-  return new ConditionCompiler(params, dialect).block('r', query.types, query.where);
+function whereClauses(query: SearchQuery, params: Params, dialect: SqlDialect, options?: BlockOptions): string[] {
+  return new ConditionCompiler(params, dialect).block('r', query.types, query.where, options);
 }
 
 export async function countMatches(session: SqlSession, dialect: SqlDialect, query: SearchQuery): Promise<number> {
   const params = new Params();
-  const where = whereClauses(query, params, dialect);
+  const where = whereClauses(query, params, dialect, { count: true });
   const [row] = await session.all(`SELECT COUNT(*) AS n FROM ${RESOURCE_TABLE} r WHERE ${where.join(' AND ')}`, params.values);
   return Number(row!.n);
 }
