@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { loadDefinitions } from '../fhir/definitions.js';
 import { createValidator } from '../fhir/validation.js';
 import type { ServerContext } from '../interactions/types.js';
+import { attachCustomSearchParameters } from '../search/custom-parameters-store.js';
 import { createSearchParameterRegistry } from '../search/registry.js';
 import { createStore } from '../storage/create-store.js';
 
@@ -19,6 +20,7 @@ export async function createServerContext(config: Config): Promise<ServerContext
   const definitions = await loadDefinitions();
   const searchParameters = createSearchParameterRegistry(definitions, { baseUrls: [publicBaseUrl(config)] });
   const validator = createValidator(definitions);
-  const store = await createStore(config);
+  // stored custom SearchParameters index what the CLI writes too (search/custom-parameters-store.ts)
+  const store = await attachCustomSearchParameters(await createStore(config), searchParameters, { dataDir: config.dataDir });
   return { config, store, definitions, searchParameters, validator, now: () => new Date() };
 }
