@@ -59,6 +59,8 @@ export const ERROR_STATUS = {
   'forbidden': 403,
   'too-costly': 400,
   'index-building': 409,
+  /** the database gave up on a write that conflicted with concurrent ones (serialization failure, deadlock) after retries; retrying later succeeds */
+  'transient': 503,
   'internal': 500,
 } as const;
 
@@ -124,6 +126,7 @@ function defaultIssueType(code: ErrorCode): IssueType {
     case 'too-costly':
       return 'too-costly';
     case 'index-building':
+    case 'transient':
       return 'transient';
     case 'internal':
       return 'exception';
