@@ -34,7 +34,8 @@ function simpleCriteria(ctx: ServerContext, resourceType: string, ifNoneExist: s
   return { resourceType, param, system: text.slice(0, bar), value: text.slice(bar + 1) };
 }
 
-const PREFETCH_CHUNK = 200;
+/** SQLite's cost grows faster than the number of ORed values: 50 per search measured ~5x cheaper in total than 200 */
+const PREFETCH_CHUNK = 50;
 
 /** Knowledge about the conditional creates of one batch group, updated as the group writes. */
 export class ConditionalCreatePrefetch {
