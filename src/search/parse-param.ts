@@ -5,12 +5,13 @@
  */
 import { FhirError } from '../fhir/errors.js';
 import type { Definitions } from '../fhir/definitions.js';
-import type { Condition, IndexKind, ValueMatch } from './ir.js';
+import type { Condition, IndexKind, QuantityMatch, ValueMatch } from './ir.js';
 import type { SearchParamDef, SearchParameterRegistry } from './registry.js';
 import { invalidValue, splitUnescaped, unescapeValue } from './params/common.js';
 import { DATE_MODIFIERS, dateRange, parseDate, widenForPrefix } from './params/date.js';
 import { NUMBER_MODIFIERS, parseNumber } from './params/number.js';
-import { QUANTITY_MODIFIERS, parseQuantity } from './params/quantity.js';
+import { QUANTITY_MODIFIERS, canonicalQuantityMatch, parseQuantity } from './params/quantity.js';
+import { canonicalParam } from './ucum.js';
 import { REFERENCE_MODIFIERS, parseReference, parseReferenceValues } from './params/reference.js';
 import { STRING_MODIFIERS, parseString } from './params/string.js';
 import { TOKEN_MODIFIERS, ofTypeParam, parseOfType, parseToken, parseTokenText } from './params/token.js';
@@ -125,7 +126,7 @@ async function parseDefinedParam(def: SearchParamDef, types: readonly string[] |
     case 'uri': return plain('uri', (v) => parseUri(param, v, modifier));
     case 'date': return plain('date', (v) => parseDate(param, v, ctx.now));
     case 'number': return plain('number', (v) => parseNumber(param, v));
-    case 'quantity': return plain('quantity', (v) => parseQuantity(param, v));
+    case 'quantity': return quantityCondition(param, values.map((v) => parseQuantity(param, v)));
     case 'reference':
       return {
         kind: 'param', param, index: 'reference',
@@ -177,8 +178,28 @@ function parseCompositeParam(def: SearchParamDef, values: string[], ctx: FilterC
   };
   return {
     kind: 'composite', param: def.code,
-    alternatives: values.map((v) => parseComposite(def, v, components as SearchParamDef[], parseComponent)),
+    alternatives: values.map((v) => parseComposite(def, v, components as SearchParamDef[], parseComponent).map(inCanonicalUnits)),
   };
+}
+
+/** R4 search.html#quantity: UCUM values are compared in canonical units, against the canonical entries */
+function quantityCondition(param: string, matches: QuantityMatch[]): Condition {
+  const stated: QuantityMatch[] = [];
+  const canonical: QuantityMatch[] = [];
+  for (const match of matches) {
+    const converted = canonicalQuantityMatch(match);
+    if (converted) canonical.push(converted);
+    else stated.push(match);
+  }
+  const conditions: Condition[] = [];
+  if (stated.length) conditions.push({ kind: 'param', param, index: 'quantity', values: stated });
+  if (canonical.length) conditions.push({ kind: 'param', param: canonicalParam(param), index: 'quantity', values: canonical });
+  return conditions.length === 1 ? conditions[0]! : { kind: 'or', conditions };
+}
+
+function inCanonicalUnits(component: { param: string; index: IndexKind; match: ValueMatch }) {
+  const converted = component.match.kind === 'quantity' ? canonicalQuantityMatch(component.match) : undefined;
+  return converted ? { ...component, param: canonicalParam(component.param), match: converted } : component;
 }
 
 function parseIdParam(modifier: string | undefined, raw: string): Condition {

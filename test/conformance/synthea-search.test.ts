@@ -10,10 +10,7 @@ import { DEFAULT_SYNTHEA_DIR, formatSyntheaReport, runSyntheaSearch } from '../.
 const SYNTHEA = process.env.SYNTHEA_DIR ?? DEFAULT_SYNTHEA_DIR;
 
 // Known server gaps, kept visible as TODO until fixed (then delete the entry and the category must pass).
-const KNOWN: Record<string, string> = {
-  ucum: 'quantity search does not convert UCUM units to canonical form (R4 search.html#quantity: 80000|http://unitsofmeasure.org|g '
-    + 'should find 80 kg; src/search/params/quantity.ts indexes value+code as written)',
-};
+const KNOWN: Record<string, string> = {};
 const PATIENTS = Number(process.env.SYNTHEA_SEARCH_PATIENTS ?? 10);
 
 if (!fs.existsSync(SYNTHEA)) {

@@ -74,13 +74,16 @@ t.test('R4 search.html#quantity: extraction of Quantity, Age, Money, Range; numb
   extractQuantity({ value: { value: 30, system: 'http://unitsofmeasure.org', code: 'a' }, type: 'Age', key: 'Age' }, 'onset-age', out);
   extractQuantity({ value: { value: 12.5, currency: 'EUR' }, type: 'Money', key: 'Money' }, 'totalnet', out);
   extractQuantity({ value: { low: { value: 1, code: 'mg' }, high: { value: 3, code: 'mg' } }, type: 'Range', key: 'Range' }, 'context-quantity', out);
+  // readable UCUM units also get their canonical form under <param>:canonical (see test/search/ucum.test.ts)
   t.match(out.quantity, [
     { param: 'value-quantity', value: 185, code: '[lb_av]', system: 'http://unitsofmeasure.org', unit: 'lbs' },
+    { param: 'value-quantity:canonical', code: 'g' },
     { param: 'onset-age', value: 30, code: 'a' },
+    { param: 'onset-age:canonical', code: 's' },
     { param: 'totalnet', value: 12.5, system: 'urn:iso:std:iso:4217', code: 'EUR' },
     { param: 'context-quantity', value: 1, low: 0.5, code: 'mg' },
   ]);
-  t.ok(out.quantity[3]!.high >= 3, 'a Range covers up to its high');
+  t.ok(out.quantity[5]!.high >= 3, 'a Range covers up to its high');
   extractNumber({ value: 3, type: 'integer', key: 'integer' }, 'probability', out);
   t.match(out.number, [{ param: 'probability', value: 3, low: 2.5 }]);
 });

@@ -8,11 +8,18 @@ import type { QuantityMatch } from '../ir.js';
 import type { PathNode } from '../path.js';
 import { invalidValue, isRecord, splitPrefix, splitUnescaped, stringOrNull, unescapeValue } from './common.js';
 import { numberFromJson, preciseNumber, widenNumber } from './number.js';
+import { canonicalParam, canonicalQuantity } from '../ucum.js';
 
 const CURRENCY_SYSTEM = 'urn:iso:std:iso:4217';
 
+/** the stated quantity and, for a readable UCUM unit, its canonical form (search.html#quantity) */
 function push(out: IndexEntries, entry: QuantityEntry, group?: number): void {
   out.quantity.push(group === undefined ? entry : { ...entry, group });
+  const canonical = canonicalQuantity(entry.system, entry.code, entry);
+  if (canonical) {
+    const twin = { ...canonical, param: canonicalParam(entry.param), unit: null };
+    out.quantity.push(group === undefined ? twin : { ...twin, group });
+  }
 }
 
 /** Extraction: Quantity and its profiles (Age, Duration, Distance, Count, SimpleQuantity), Money, Range. */
@@ -66,4 +73,12 @@ export function parseQuantity(param: string, raw: string): QuantityMatch {
     if (code) match.code = code;
   }
   return match;
+}
+
+/**
+ * A UCUM search value in canonical units, to be matched against `<param>:canonical` entries;
+ * undefined when the value names no UCUM unit ucum-lhc can read (it is then matched as stated).
+ */
+export function canonicalQuantityMatch(match: QuantityMatch): QuantityMatch | undefined {
+  return canonicalQuantity(match.system, match.code, match);
 }
