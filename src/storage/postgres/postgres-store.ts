@@ -4,17 +4,21 @@
  *
  * Isolation: a single version write runs READ COMMITTED with SELECT ... FOR UPDATE on the current row (and the
  * unique (type, id) key catches concurrent creates). withTransaction runs SERIALIZABLE and is retried
- * on serialization failures (40001) and deadlocks (40P01). That makes search-then-create (conditional create,
+ * on serialization failures (40001) and deadlocks (40P01), as a whole callback; a single write outside a transaction
+ * is retried too (its autocommit statement, or its own transaction), and when the retries run out the caller gets
+ * FhirError 'transient' (503), never the raw error. That makes search-then-create (conditional create,
  * conditional update, transaction Bundles) race-free for every caller without any locking protocol they must
  * remember: of two concurrent If-None-Exist creates, PostgreSQL aborts one, and its retry finds the other's resource.
  * Callbacks must therefore be safe to run again (they only act through the tx store).
  */
 import pg from 'pg';
+import { FhirError } from '../../fhir/errors.js';
 import type { FhirStore } from '../port.js';
 import { postgresDialect } from '../sql/dialect.js';
 import { checkSchemaVersion, SCHEMA_VERSION, SCHEMA_VERSION_TABLE, schemaStatements } from '../sql/schema.js';
 import type { Row, SqlEngine, SqlSession } from '../sql/session.js';
 import { SqlStore } from '../sql/sql-store.js';
+import { StatisticsRefresher } from './statistics.js';
 
 const DEFAULT_POOL_SIZE = 10;
 const MAX_ATTEMPTS = 8;
@@ -58,13 +62,49 @@ function statementName(text: string): string {
   return name;
 }
 
+const isRetryable = (error: unknown) => RETRYABLE.has((error as { code?: string } | undefined)?.code ?? '');
+
+/** what a client sees when conflicts outlast the retries: 503, try again (never a 500) */
+function gaveUp(error: unknown, attempts: number): FhirError {
+  const detail = (error as Error | undefined)?.message ?? String(error);
+  return new FhirError('transient', `The write conflicted with concurrent writes ${attempts} times (${detail}); retry it`,
+    { headers: { 'Retry-After': '1' } });
+}
+
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+
+/** a session whose statements each run alone (autocommit), rerun on serialization failures and deadlocks */
+function retryingSession(target: SqlSession): SqlSession {
+  const retrying: SqlSession = {
+    all: async (sql, params, options) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await target.all(sql, params, options);
+        } catch (error) {
+          if (!isRetryable(error)) throw error;
+          if (attempt >= MAX_ATTEMPTS) throw gaveUp(error, attempt);
+        }
+        await backoff(attempt);
+      }
+    },
+    run: async (sql, params, options) => { await retrying.all(sql, params, options); },
+  };
+  return retrying;
+}
+
 class PostgresEngine implements SqlEngine {
   readonly reader: SqlSession;
   readonly autocommit: SqlSession;
+  readonly statistics: StatisticsRefresher;
 
   constructor(private readonly pool: pg.Pool, private readonly schema: string | undefined) {
     this.reader = session(pool);
-    this.autocommit = this.reader;
+    this.autocommit = retryingSession(this.reader);
+    this.statistics = new StatisticsRefresher(pool);
+  }
+
+  noteWrites(count: number): void {
+    this.statistics.noteWrites(count);
   }
 
   async init(): Promise<void> {
@@ -99,16 +139,19 @@ class PostgresEngine implements SqlEngine {
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => { broken = true; });
-        if (!tx.retryable || attempt >= MAX_ATTEMPTS) throw error;
+        // the callback may have wrapped the server's error; the session saw it either way
+        if (!tx.retryable && !isRetryable(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw gaveUp(error, attempt);
       } finally {
         client.release(broken);
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      await backoff(attempt);
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  async close(): Promise<void> {
+    await this.statistics.close();
+    await this.pool.end();
   }
 }
 

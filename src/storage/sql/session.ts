@@ -21,5 +21,7 @@ export interface SqlEngine {
   /** where a single atomic statement may run as its own transaction (PostgreSQL: the pool); absent on SQLite (group commit) */
   readonly autocommit?: SqlSession;
   transaction<T>(mode: 'single-write' | 'caller', fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** `count` versions were written (PostgreSQL refreshes planner statistics after many) */
+  noteWrites?(count: number): void;
   close(): Promise<void>;
 }

@@ -55,12 +55,12 @@ export class SqlStore implements FhirStore {
     return rows[0] && rowToVersion(this.dialect, rows[0]);
   }
 
-  write(version: VersionWrite): Promise<void> {
-    if (this.txSession) return writeVersion(this.txSession, this.dialect, version);
-    if (this.sql.autocommit && this.dialect.singleStatementCreate) {
-      return writeVersionAlone(this.sql.autocommit, (fn) => this.sql.transaction('single-write', fn), this.dialect, version);
-    }
-    return this.sql.transaction('single-write', (session) => writeVersion(session, this.dialect, version));
+  async write(version: VersionWrite): Promise<void> {
+    if (this.txSession) await writeVersion(this.txSession, this.dialect, version);
+    else if (this.sql.autocommit && this.dialect.singleStatementCreate) {
+      await writeVersionAlone(this.sql.autocommit, (fn) => this.sql.transaction('single-write', fn), this.dialect, version);
+    } else await this.sql.transaction('single-write', (session) => writeVersion(session, this.dialect, version));
+    this.sql.noteWrites?.(1);
   }
 
   history(query: HistoryQuery & { total?: boolean }): Promise<Page<StoredVersion>> {
