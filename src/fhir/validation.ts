@@ -53,7 +53,9 @@ function buildValidator(definitions: Definitions): ResourceValidator {
     logger: false,
     validateSchema: false,
     inlineRefs: false,
-    code: { regExp: Object.assign(xmlSchemaRegExp, { code: 'xmlSchemaRegExp' }) },
+    // no codegen optimisation passes: compiling a type's validator is ~30 % cheaper (20 Synthea types 674 -> ~470 ms
+    // CPU, paid on every fresh server) and validation itself stays ~10-11 µs per Synthea resource
+    code: { optimize: false, regExp: Object.assign(xmlSchemaRegExp, { code: 'xmlSchemaRegExp' }) },
   });
   ajv.addMetaSchema(requireFromHere('ajv/dist/refs/json-schema-draft-06.json') as object);
 
