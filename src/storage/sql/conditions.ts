@@ -143,13 +143,14 @@ export class ConditionCompiler {
       case 'chain': {
         const reference = this.alias('ref');
         const target = this.alias('t');
+        // positional placeholders: bind in the order they appear in the text (the param before the nested terms)
+        const head = `EXISTS (SELECT 1 FROM ${INDEX_TABLES.reference.table} ${reference}`
+          + ` JOIN ${RESOURCE_TABLE} ${target} ON ${target}.type = ${reference}.target_type AND ${target}.id = ${reference}.target_id`
+          + ` WHERE ${reference}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${reference}.param`)} = ${params.bind(condition.param)}`;
         const terms = [`${target}.deleted = 0`];
         if (condition.targetTypes.length) terms.push(`${target}.type IN (${params.list(condition.targetTypes)})`);
         terms.push(...condition.where.map((inner) => this.probe(inner, target)));
-        return `EXISTS (SELECT 1 FROM ${INDEX_TABLES.reference.table} ${reference}`
-          + ` JOIN ${RESOURCE_TABLE} ${target} ON ${target}.type = ${reference}.target_type AND ${target}.id = ${reference}.target_id`
-          + ` WHERE ${reference}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${reference}.param`)} = ${params.bind(condition.param)}`
-          + ` AND ${terms.join(' AND ')})`;
+        return `${head} AND ${terms.join(' AND ')})`;
       }
       case 'has': {
         const reference = this.alias('ref');
