@@ -1,4 +1,4 @@
-/** DDL for the shared table layout, rendered per dialect. Only CREATE ... IF NOT EXISTS: start-up never scans data. */
+/** DDL for the shared table layout, rendered per dialect. Only CREATE ... IF NOT EXISTS: start-up never scans data, except once to build an index a newer server added (fhir_resource_type_live) on an older database. */
 import type { SqlDialect } from './dialect.js';
 import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 
