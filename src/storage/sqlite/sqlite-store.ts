@@ -163,7 +163,7 @@ class SqliteEngine implements SqlEngine {
 }
 
 export async function createSqliteStore(file: string): Promise<FhirStore> {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  createDirectory(path.dirname(path.resolve(file)));
   const writer = new Database(file);
   writer.pragma('journal_mode = WAL');
   writer.pragma('synchronous = NORMAL');
@@ -174,4 +174,17 @@ export async function createSqliteStore(file: string): Promise<FhirStore> {
   writer.pragma('wal_autocheckpoint = 10000');
   const engine = new SqliteEngine(file, writer);
   return new SqlStore('sqlite', engine, sqliteDialect, async () => engine.init());
+}
+
+/**
+ * mkdir -p one level at a time: Node's recursive mkdirSync never returns for a path under /proc (it retries
+ * ENOENT forever), so a mistyped FHIR_STORE would hang the start instead of failing with the reason.
+ */
+function createDirectory(directory: string): void {
+  const missing: string[] = [];
+  for (let current = directory; !fs.existsSync(current); current = path.dirname(current)) {
+    missing.unshift(current);
+    if (path.dirname(current) === current) break;
+  }
+  for (const level of missing) fs.mkdirSync(level);
 }
