@@ -44,6 +44,8 @@ export interface RewriteContext {
 
 /** Rewrites the resource in place; returns how many values changed. */
 export function rewriteReferences(resource: Resource, context: RewriteContext): number {
+  // nothing to rewrite to (NDJSON lines, Bundles without fullUrls or conditional references): skip the walk
+  if (context.fullUrls.size === 0 && context.conditional.size === 0) return 0;
   let changed = 0;
   visit(resource, (holder, key, value) => {
     const replacement = replacementFor(holder, key, value, context);
