@@ -11,7 +11,7 @@ import { findConditionalMatches } from './conditional.js';
 import { applyFhirPathPatch, isFhirPathPatch } from './patch-fhirpath.js';
 import { applyJsonPatch } from './patch-json.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
-import { parseETagVersion } from './update.js';
+import { checkIfMatch } from './update.js';
 import { assertValidId, writeResourceVersion, writeResponse } from './write-version.js';
 
 const JSON_PATCH = 'application/json-patch+json';
@@ -48,10 +48,7 @@ export async function patch(ctx: ServerContext, req: InteractionRequest): Promis
   if (req.body === undefined || req.body === null) throw new FhirError('invalid-parameter', 'PATCH needs a patch document in the body');
   return ctx.store.withTransaction(async (store) => {
     const current = await patchTarget(ctx, store, req, resourceType);
-    const expected = parseETagVersion(req.headers['if-match']);
-    if (expected !== undefined && expected !== current.versionId) {
-      throw new FhirError('precondition-failed', `If-Match W/"${expected}" does not match the current version W/"${current.versionId}" of ${resourceType}/${current.id}`);
-    }
+    checkIfMatch(req.headers['if-match'], current, `${resourceType}/${current.id}`);
     const patched = patchedResource(current.resource!, req.body, req.headers['content-type']);
     const version = await writeResourceVersion(ctx, store, { resource: patched, id: current.id, method: 'PATCH', previous: current });
     return writeResponse(req, version, 200, `Patched ${resourceType}/${current.id} to version ${version.versionId}`);

@@ -18,10 +18,19 @@ export function parseETagVersion(header: string | undefined): number | undefined
   return Number(match[1]);
 }
 
-function checkIfMatch(header: string | undefined, current: StoredVersion | undefined, reference: string): void {
-  const expected = parseETagVersion(header);
-  if (expected === undefined) return;
-  if (!current || current.deleted) {
+/**
+ * If-Match (R4 http.html#concurrency; RFC 7232 section 3.1): a version ETag must name the current version,
+ * `*` only asks that a current version exists. Otherwise 412 and the method is not performed.
+ */
+export function checkIfMatch(header: string | undefined, current: StoredVersion | undefined, reference: string): void {
+  if (header === undefined) return;
+  const exists = current !== undefined && !current.deleted;
+  if (header.trim() === '*') {
+    if (!exists) throw new FhirError('precondition-failed', `If-Match * given but ${reference} has no current version`);
+    return;
+  }
+  const expected = parseETagVersion(header)!;
+  if (!exists) {
     throw new FhirError('precondition-failed', `If-Match W/"${expected}" given but ${reference} has no current version`);
   }
   if (current.versionId !== expected) {

@@ -1,0 +1,61 @@
+/**
+ * R4 http.html#concurrency (Managing Resource Contention): "If the version id given in the If-Match header
+ * does not match, the server returns a 412 Precondition Failed status code instead of updating the resource",
+ * and transaction.html lets Bundle.entry.request.ifMatch guard a DELETE the same way. RFC 7232 section 3.1:
+ * a server MUST NOT perform the method when If-Match is false, and `If-Match: *` is false when the resource
+ * has no current representation.
+ */
+import t from 'tap';
+import { createTestServer, FHIR_JSON, firstIssue } from './context.js';
+import { recorder, responseProblems } from './http-spec-support.js';
+
+const server = await createTestServer();
+t.teardown(() => server.close());
+const http = recorder(server);
+const H = { 'content-type': FHIR_JSON };
+const patient = (id: string, extra: Record<string, unknown> = {}) => ({ resourceType: 'Patient', id, name: [{ family: 'Lock' }], ...extra });
+
+async function put(id: string) {
+  return http.inject({ method: 'PUT', url: `/fhir/Patient/${id}`, headers: H, payload: patient(id) });
+}
+
+t.test('R4 http.html#concurrency: DELETE with If-Match', async (t) => {
+  const cases = [
+    { name: 'stale version -> 412, nothing deleted', setup: 1, ifMatch: 'W/"7"', status: 412, readAfter: 200 },
+    { name: 'current version -> 200, deleted', setup: 1, ifMatch: 'W/"1"', status: 200, readAfter: 410 },
+    { name: 'current version of a 2-version resource -> 200', setup: 2, ifMatch: 'W/"2"', status: 200, readAfter: 410 },
+    { name: 'If-Match: * on an existing resource -> 200', setup: 1, ifMatch: '*', status: 200, readAfter: 410 },
+    { name: 'If-Match on an unknown resource -> 412 (no current version)', setup: 0, ifMatch: 'W/"1"', status: 412, readAfter: 404 },
+    { name: 'If-Match: * on an unknown resource -> 412', setup: 0, ifMatch: '*', status: 412, readAfter: 404 },
+  ];
+  let n = 0;
+  for (const c of cases) {
+    const id = `del-lock-${++n}`;
+    for (let i = 0; i < c.setup; i++) await put(id);
+    const response = await http.inject({ method: 'DELETE', url: `/fhir/Patient/${id}`, headers: { 'if-match': c.ifMatch } });
+    t.equal(response.statusCode, c.status, c.name);
+    if (c.status === 412) t.equal(firstIssue(response.body).errorCode, 'precondition-failed', `${c.name}: error code`);
+    const read = await http.inject({ method: 'GET', url: `/fhir/Patient/${id}` });
+    t.equal(read.statusCode, c.readAfter, `${c.name}: read afterwards`);
+  }
+});
+
+t.test('R4 http.html#concurrency + RFC 7232 3.1: If-Match: * on update and patch', async (t) => {
+  await put('star-1');
+  const cases = [
+    { name: 'update existing with If-Match: * -> 200', method: 'PUT' as const, id: 'star-1', status: 200 },
+    { name: 'update unknown with If-Match: * -> 412, not created', method: 'PUT' as const, id: 'star-missing', status: 412 },
+    { name: 'patch existing with If-Match: * -> 200', method: 'PATCH' as const, id: 'star-1', status: 200 },
+  ];
+  for (const c of cases) {
+    const response = c.method === 'PUT'
+      ? await http.inject({ method: 'PUT', url: `/fhir/Patient/${c.id}`, headers: { ...H, 'if-match': '*' }, payload: patient(c.id) })
+      : await http.inject({ method: 'PATCH', url: `/fhir/Patient/${c.id}`, headers: { 'content-type': 'application/json-patch+json', 'if-match': '*' }, payload: JSON.stringify([{ op: 'add', path: '/gender', value: 'other' }]) });
+    t.equal(response.statusCode, c.status, c.name);
+  }
+  t.equal((await http.inject({ method: 'GET', url: '/fhir/Patient/star-missing' })).statusCode, 404, 'the failed If-Match created nothing');
+});
+
+t.test('every OperationOutcome and Bundle returned here is valid R4', async (t) => {
+  t.same(responseProblems(server, http.responses), []);
+});
