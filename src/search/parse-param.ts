@@ -17,6 +17,7 @@ import { STRING_MODIFIERS, parseString } from './params/string.js';
 import { TOKEN_MODIFIERS, ofTypeParam, parseOfType, parseToken, parseTokenText } from './params/token.js';
 import { URI_MODIFIERS, parseUri } from './params/uri.js';
 import { parseComposite } from './params/composite.js';
+import { canonicalReferenceCondition, canonicalUriCondition } from './params/canonical.js';
 import { parseTerminologyModifier } from './parse-terminology.js';
 import type { ValueSetResolver } from './terminology.js';
 import { splitPrefix } from './params/common.js';
@@ -123,11 +124,14 @@ async function parseDefinedParam(def: SearchParamDef, types: readonly string[] |
     ({ kind: 'param', param, index, values: values.map(parse) });
   switch (def.type) {
     case 'string': return plain('string', (v) => parseString(param, v, modifier));
-    case 'uri': return plain('uri', (v) => parseUri(param, v, modifier));
+    case 'uri':
+      if (modifier === 'above' || modifier === 'below') return canonicalUriCondition(param, modifier, values);
+      return plain('uri', (v) => parseUri(param, v, modifier));
     case 'date': return plain('date', (v) => parseDate(param, v, ctx.now));
     case 'number': return plain('number', (v) => parseNumber(param, v));
     case 'quantity': return quantityCondition(param, values.map((v) => parseQuantity(param, v)));
     case 'reference':
+      if (modifier === 'above' || modifier === 'below') return canonicalReferenceCondition(param, modifier, values);
       return {
         kind: 'param', param, index: 'reference',
         values: values.flatMap((v) => parseReferenceValues(param, v, typeModifier ? undefined : modifier, { targets: def.targets, baseUrls: ctx.baseUrls, typeModifier, resourceTypes: ctx.defs.resourceTypes })),

@@ -72,7 +72,11 @@ t.test('R4 search.html#modifiers: :missing :not :text :of-type :exact :contains 
     ['Observation', { 'code:text': ['Blood'] }, { kind: 'param', param: 'code', index: 'token', values: [{ kind: 'token', op: 'text', text: 'blood' }] }],
     ['Patient', { 'identifier:of-type': ['http://terminology.hl7.org/CodeSystem/v2-0203|MR|1'] }, { kind: 'param', param: 'identifier:of-type', index: 'token', values: [{ kind: 'token', op: 'eq', system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR|1' }] }],
     ['Patient', { 'name:exact': ['Müller'] }, { kind: 'param', param: 'name', index: 'string', values: [{ kind: 'string', op: 'exact', value: 'Müller' }] }],
-    ['ValueSet', { 'url:below': ['http://hl7.org/fhir'] }, { kind: 'param', param: 'url', index: 'uri', values: [{ kind: 'uri', op: 'below', value: 'http://hl7.org/fhir' }] }],
+    // plain entries, and the url form of versioned canonicals stored as url|version (params/canonical.ts)
+    ['ValueSet', { 'url:below': ['http://hl7.org/fhir'] }, { kind: 'or', conditions: [
+      { kind: 'param', param: 'url', index: 'uri', values: [{ kind: 'uri', op: 'below', value: 'http://hl7.org/fhir' }] },
+      { kind: 'param', param: 'url:url', index: 'uri', values: [{ kind: 'uri', op: 'below', value: 'http://hl7.org/fhir' }] },
+    ] }],
     ['Observation', { 'subject:Patient': ['1'] }, { kind: 'param', param: 'subject', index: 'reference', values: [{ kind: 'reference', targetType: 'Patient', targetId: '1' }] }],
     ['Observation', { 'subject:identifier': ['urn:mrn|7'] }, { kind: 'param', param: 'subject', index: 'reference', values: [{ kind: 'reference', identifier: { system: 'urn:mrn', value: '7' } }] }],
     ['Patient', { _id: ['a,b'] }, { kind: 'id', ids: ['a', 'b'] }],

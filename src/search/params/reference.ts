@@ -7,6 +7,7 @@ import type { IndexEntries, ReferenceEntry } from '../index-entries.js';
 import type { ReferenceMatch } from '../ir.js';
 import type { PathNode } from '../path.js';
 import { invalidValue, isRecord, splitUnescaped, stringOrNull, unescapeValue } from './common.js';
+import { pushCanonicalEntries } from './canonical.js';
 
 const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([^/]+))?$/;
 const ABSOLUTE = /^([a-z][a-z0-9+.-]*:\/\/.+?)\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([^/]+))?$/;
@@ -57,9 +58,11 @@ export function extractReference(node: PathNode, param: string, out: IndexEntrie
     identifierValue,
   };
   out.reference.push(group === undefined ? entry : { ...entry, group });
+  // canonical / absolute urls also as uri entries, for :above and :below (canonical.ts)
+  if (entry.url !== null && group === undefined) pushCanonicalEntries(out, param, entry.url, entry.version);
 }
 
-export const REFERENCE_MODIFIERS: ReadonlySet<string> = new Set(['missing', 'identifier']);
+export const REFERENCE_MODIFIERS: ReadonlySet<string> = new Set(['missing', 'identifier', 'above', 'below']);
 
 export interface ReferenceParseContext {
   /** the parameter's target types (SearchParameter.target) */

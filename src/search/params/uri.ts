@@ -6,12 +6,16 @@ import type { IndexEntries } from '../index-entries.js';
 import type { UriMatch } from '../ir.js';
 import type { PathNode } from '../path.js';
 import { invalidValue, isRecord, unescapeValue } from './common.js';
+import { pushCanonicalEntries, splitCanonical } from './canonical.js';
 
 export function extractUri(node: PathNode, param: string, out: IndexEntries, group?: number): void {
   let value = node.value;
   if (isRecord(value) && typeof value.reference === 'string') value = value.reference;
   if (typeof value !== 'string' || value.length === 0) return;
   out.uri.push(group === undefined ? { param, value } : { param, value, group });
+  // a versioned canonical (url|version) also in its canonical forms, for :above / :below (canonical.ts)
+  const canonical = group === undefined ? splitCanonical(value) : undefined;
+  if (canonical?.version !== undefined) pushCanonicalEntries(out, param, canonical.url, canonical.version);
 }
 
 export const URI_MODIFIERS: ReadonlySet<string> = new Set(['missing', 'above', 'below', 'contains']);
