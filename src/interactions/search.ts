@@ -9,7 +9,7 @@ import { parseSearch } from '../search/parse.js';
 import type { Condition, SearchQuery } from '../search/ir.js';
 import { explainIssues } from '../search/explain.js';
 import { outcomeEntry, searchEntry, searchsetBundle } from '../response/bundle.js';
-import { resolveIncludes } from '../response/includes.js';
+import { MAX_INCLUDE_ITERATIONS, resolveIncludes } from '../response/includes.js';
 import { decodeCursor, pagingLinks } from '../response/paging.js';
 import { selectElements, summarize, type SummaryMode } from '../response/summary.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
@@ -103,6 +103,12 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
       issues.push({
         severity: 'warning', code: 'too-costly', errorCode: 'too-costly',
         diagnostics: `_include/_revinclude stopped at the server limit of ${ctx.config.maxIncludes} included resources on this page; more resources match. Use a smaller _count to get them all.`,
+      });
+    }
+    if (included.iterationsExhausted) {
+      issues.push({
+        severity: 'warning', code: 'too-costly', errorCode: 'too-costly',
+        diagnostics: `:iterate stopped after ${MAX_INCLUDE_ITERATIONS} rounds of _include/_revinclude; resources further along the references were not included.`,
       });
     }
   }

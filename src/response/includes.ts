@@ -1,7 +1,9 @@
 /**
  * `_include` and `_revinclude` (R4 search.html#include) with `:iterate` and `*`. Included resources are
  * marked search.mode=include; the number added per page is capped at config.maxIncludes and the response
- * says so when the cap is hit, never silently.
+ * says so when the cap is hit, never silently. `:iterate` repeats until nothing new is found (a fixed point)
+ * or MAX_INCLUDE_ITERATIONS rounds have run, which is reported too. A versioned reference
+ * (Type/id/_history/n) includes that version (R4 search.html#include: "the version specified").
  */
 import type { Resource } from '../fhir/types.js';
 import type { SearchParameterRegistry } from '../search/registry.js';
@@ -20,18 +22,28 @@ export interface IncludeResult {
   resources: Resource[];
   /** true when maxIncludes was reached and more would have been added */
   truncated: boolean;
+  /** true when :iterate stopped after MAX_INCLUDE_ITERATIONS rounds while the last round still found resources */
+  iterationsExhausted?: boolean;
 }
 
-const keyOf = (resource: { resourceType: string; id?: string }) => `${resource.resourceType}/${resource.id}`;
+/** rounds of `:iterate` after the first one; each round follows the resources the previous one added */
+export const MAX_INCLUDE_ITERATIONS = 10;
 
-function referencedTargets(registry: SearchParameterRegistry, resource: Resource, spec: IncludeRequest): { resourceType: string; id: string }[] {
+interface Target { resourceType: string; id: string; version?: string }
+
+const keyOf = (resource: { resourceType: string; id?: string }) => `${resource.resourceType}/${resource.id}`;
+const versionKey = (target: Target) => `${keyOf(target)}/_history/${target.version}`;
+
+function referencedTargets(registry: SearchParameterRegistry, resource: Resource, spec: IncludeRequest): Target[] {
   if (spec.sourceType !== '*' && spec.sourceType !== resource.resourceType) return [];
-  const targets: { resourceType: string; id: string }[] = [];
+  const targets: Target[] = [];
   for (const entry of registry.extract(resource).reference) {
-    if (spec.param !== '*' && entry.param !== spec.param) continue;
+    // `$` marks entries of composite components and contained resources, not the resource's own references
+    if (spec.param === '*' ? entry.param.includes('$') : entry.param !== spec.param) continue;
     if (!entry.targetType || !entry.targetId) continue;
     if (spec.targetType && entry.targetType !== spec.targetType) continue;
-    targets.push({ resourceType: entry.targetType, id: entry.targetId });
+    const version = entry.version !== null && /^[1-9][0-9]*$/.test(entry.version) ? entry.version : undefined;
+    targets.push(version ? { resourceType: entry.targetType, id: entry.targetId, version } : { resourceType: entry.targetType, id: entry.targetId });
   }
   return targets;
 }
@@ -47,6 +59,17 @@ export async function resolveIncludes(
   const seen = new Set(matches.map(keyOf));
   const included: Resource[] = [];
   let truncated = false;
+
+  const addVersion = (version: StoredVersion, key: string): Resource[] => {
+    if (version.deleted || !version.resource || seen.has(key)) return [];
+    if (included.length >= maxIncludes) {
+      truncated = true;
+      return [];
+    }
+    seen.add(key);
+    included.push(version.resource);
+    return [version.resource];
+  };
 
   const add = (versions: StoredVersion[]): Resource[] => {
     const added: Resource[] = [];
@@ -65,12 +88,28 @@ export async function resolveIncludes(
 
   const round = async (sources: Resource[], forward: IncludeRequest[], reverse: IncludeRequest[]): Promise<Resource[]> => {
     const added: Resource[] = [];
-    const wanted = new Map<string, { resourceType: string; id: string }>();
+    const wanted = new Map<string, Target>();
+    const versioned = new Map<string, Target>();
     for (const resource of sources) {
-      for (const spec of forward) for (const target of referencedTargets(registry, resource, spec)) wanted.set(keyOf(target), target);
+      for (const spec of forward) {
+        for (const target of referencedTargets(registry, resource, spec)) {
+          if (target.version) versioned.set(versionKey(target), target);
+          else wanted.set(keyOf(target), target);
+        }
+      }
     }
     const missing = [...wanted.values()].filter((target) => !seen.has(keyOf(target)));
     if (missing.length > 0) added.push(...add(await store.readMany(missing)));
+    for (const target of versioned.values()) {
+      if (truncated) break;
+      if (seen.has(versionKey(target))) continue;
+      const version = await store.vread(target.resourceType, target.id, Number(target.version));
+      if (!version) continue;
+      // the current version is the resource itself: included (or matched) under its plain key
+      const current = await store.read(target.resourceType, target.id);
+      if (current?.versionId === version.versionId) added.push(...add([version]));
+      else added.push(...addVersion(version, versionKey(target)));
+    }
     for (const spec of reverse) {
       if (truncated) break;
       const targets = sources
@@ -87,8 +126,18 @@ export async function resolveIncludes(
   let newlyAdded = await round(matches, includes, revIncludes);
   const iterateForward = includes.filter((spec) => spec.iterate);
   const iterateReverse = revIncludes.filter((spec) => spec.iterate);
+  let rounds = 1;
   while (newlyAdded.length > 0 && !truncated && (iterateForward.length > 0 || iterateReverse.length > 0)) {
+    if (rounds === MAX_INCLUDE_ITERATIONS) {
+      // one more round decides whether the bound cut anything off; what it finds is not returned
+      const before = truncated;
+      const more = await round(newlyAdded, iterateForward, iterateReverse);
+      if (more.length === 0) break;
+      included.length -= more.length;
+      return { resources: included, truncated: before, iterationsExhausted: true };
+    }
     newlyAdded = await round(newlyAdded, iterateForward, iterateReverse);
+    rounds++;
   }
   return { resources: included, truncated };
 }
