@@ -2,7 +2,7 @@
  * patch (R4 http.html#patch): PATCH Type/id or the conditional PATCH Type?query, with a JSON Patch
  * (application/json-patch+json) or a FHIRPath Patch Parameters (application/fhir+json); If-Match for
  * versioned patches (412 on mismatch). The patched resource is written like any other write
- * (write-version.ts validates, stamps meta and indexes it).
+ * (write-version.ts validates, stamps meta and indexes it); a patch whose result is invalid is a 422.
  */
 import { FhirError, notFound } from '../fhir/errors.js';
 import type { Resource } from '../fhir/types.js';
@@ -43,6 +43,16 @@ async function patchTarget(ctx: ServerContext, store: FhirStore, req: Interactio
   return matches[0];
 }
 
+/**
+ * The patch was understood but its result is not a valid resource: RFC 5789 section 2.2 (which R4 http.html#patch
+ * follows) answers 422, unlike a PUT of the same body (400), because the client sent a valid patch document.
+ */
+function asUnprocessable(error: unknown): unknown {
+  if (!(error instanceof FhirError) || error.code !== 'invalid-resource') return error;
+  const issues = error.issues.map((issue) => ({ ...issue, errorCode: issue.errorCode === 'invalid-resource' ? 'unprocessable-resource' : issue.errorCode }));
+  return new FhirError('unprocessable-resource', `The patched resource would be invalid: ${error.message}`, { issues });
+}
+
 export async function patch(ctx: ServerContext, req: InteractionRequest): Promise<InteractionResult> {
   const resourceType = req.resourceType!;
   if (req.body === undefined || req.body === null) throw new FhirError('invalid-parameter', 'PATCH needs a patch document in the body');
@@ -50,7 +60,8 @@ export async function patch(ctx: ServerContext, req: InteractionRequest): Promis
     const current = await patchTarget(ctx, store, req, resourceType);
     checkIfMatch(req.headers['if-match'], current, `${resourceType}/${current.id}`);
     const patched = patchedResource(current.resource!, req.body, req.headers['content-type']);
-    const version = await writeResourceVersion(ctx, store, { resource: patched, id: current.id, method: 'PATCH', previous: current });
+    const version = await writeResourceVersion(ctx, store, { resource: patched, id: current.id, method: 'PATCH', previous: current })
+      .catch((error: unknown) => { throw asUnprocessable(error); });
     return writeResponse(req, version, 200, `Patched ${resourceType}/${current.id} to version ${version.versionId}`);
   });
 }

@@ -89,7 +89,7 @@ t.test('PATCH: JSON Patch and FHIRPath Patch, If-Match, conditional, validated l
   const failures: [string, Partial<InteractionRequest>, number, string][] = [
     ['stale If-Match', { id: 'p1', body: [], headers: { 'content-type': 'application/json-patch+json', 'if-match': 'W/"1"' } }, 412, 'precondition-failed'],
     ['unknown resource', { id: 'zz', body: [] }, 404, 'not-found'],
-    ['result fails validation', { id: 'p1', body: [{ op: 'replace', path: '/birthDate', value: 'soon' }] }, 400, 'invalid-resource'],
+    ['result fails validation', { id: 'p1', body: [{ op: 'replace', path: '/birthDate', value: 'soon' }] }, 422, 'unprocessable-resource'], // RFC 5789 2.2 (test/http/http-spec-patch.test.ts)
     ['conditional with no match', { query: { _id: ['none'] }, body: [] }, 404, 'not-found'],
     ['not a patch document', { id: 'p1', body: { resourceType: 'Patient' }, headers: { 'content-type': 'application/fhir+json' } }, 415, 'invalid-content-type'],
   ];
