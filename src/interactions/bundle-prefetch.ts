@@ -18,15 +18,24 @@ import type { InteractionRequest, ServerContext } from './types.js';
 interface SimpleCriteria { resourceType: string; param: string; system: string; value: string }
 
 /** `param=system|value` on a pristine token parameter, with nothing that needs escaping; else undefined */
-function simpleCriteria(ctx: ServerContext, resourceType: string, ifNoneExist: string): SimpleCriteria | undefined {
+function simpleCriteria(
+  ctx: ServerContext, resourceType: string, ifNoneExist: string, pristineToken: Map<string, boolean>,
+): SimpleCriteria | undefined {
   const criteria = criteriaFromString(ifNoneExist);
   const names = Object.keys(criteria);
   if (names.length !== 1) return undefined;
   const param = names[0]!;
   const values = criteria[param]!;
   if (values.length !== 1 || !/^[a-z][A-Za-z0-9-]*$/.test(param)) return undefined;
-  const def = ctx.searchParameters.get(resourceType, param);
-  if (!def || def.type !== 'token' || param.startsWith('_') || ctx.searchParameters.pristine(resourceType, param)?.url !== def.url) return undefined;
+  // pristine() scans every definition: asked once per type and parameter of the group
+  const key = `${resourceType}?${param}`;
+  let usable = pristineToken.get(key);
+  if (usable === undefined) {
+    const def = ctx.searchParameters.get(resourceType, param);
+    usable = def !== undefined && def.type === 'token' && ctx.searchParameters.pristine(resourceType, param)?.url === def.url;
+    pristineToken.set(key, usable);
+  }
+  if (!usable) return undefined;
   const text = values[0]!;
   if (/[,\\$]/.test(text)) return undefined;
   const bar = text.indexOf('|');
@@ -47,9 +56,10 @@ export class ConditionalCreatePrefetch {
     const prefetch = new ConditionalCreatePrefetch();
     if (group.length < 2) return prefetch;
     const byQuery = new Map<string, Map<string, SimpleCriteria>>();
+    const pristineToken = new Map<string, boolean>();
     for (const entry of group) {
       if (entry.method !== 'POST' || !entry.ifNoneExist || !entry.resourceType) continue;
-      const simple = simpleCriteria(ctx, entry.resourceType, entry.ifNoneExist);
+      const simple = simpleCriteria(ctx, entry.resourceType, entry.ifNoneExist, pristineToken);
       if (!simple) continue;
       const queryKey = `${simple.resourceType}?${simple.param}`;
       let list = byQuery.get(queryKey);
