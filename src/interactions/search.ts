@@ -3,7 +3,9 @@
  * is already merged into req.query by http/). Compartment search reuses runSearch with extra conditions.
  */
 import { toOperationOutcome } from '../fhir/operation-outcome.js';
-import type { Issue } from '../fhir/errors.js';
+import { FhirError, type Issue } from '../fhir/errors.js';
+import { containedEntries } from '../response/contained.js';
+import { containedQuery } from '../search/contained.js';
 import type { BundleEntry, R4, Resource } from '../fhir/types.js';
 import { parseSearch } from '../search/parse.js';
 import type { Condition, SearchQuery } from '../search/ir.js';
@@ -68,9 +70,13 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
   const countOnly = summary === 'count';
   const cursor = decodeCursor(req.query._cursor);
   const access = req.accessConditions ?? [];
+  const contained = parsed.contained === 'true' || parsed.contained === 'both'
+    ? containedQuery(scope.resourceType, parsed.contained, parsed.query.where) : undefined;
+  if (contained && scope.conditions.length > 0) throw new FhirError('invalid-search-parameter', '_contained is not supported in compartment searches', { expression: ['_contained'] });
   const query: SearchQuery = {
     ...parsed.query,
-    where: [...parsed.query.where, ...scope.conditions, ...access],
+    ...(contained ? { types: contained.types } : {}),
+    where: [...(contained ? contained.where : parsed.query.where), ...scope.conditions, ...access],
     count: countOnly ? 0 : parsed.query.count,
     total: countOnly ? 'accurate' : parsed.query.total,
     cursor,
@@ -89,7 +95,12 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
   }
   const entries: BundleEntry[] = [];
   const present = (resource: Resource) => summarize(ctx.definitions, resource, summary);
-  for (const resource of matches) entries.push(searchEntry(req.baseUrl, selectElements(ctx.definitions, present(resource), parsed.elements), 'match'));
+  for (const resource of matches) {
+    // _containedType=contained: a container found through its contained resources gives those instead
+    if (contained && parsed.containedType === 'contained' && resource.resourceType !== scope.resourceType) {
+      entries.push(...await containedEntries(ctx.store, req.baseUrl, [resource], scope.resourceType!, contained.inside));
+    } else entries.push(searchEntry(req.baseUrl, selectElements(ctx.definitions, present(resource), parsed.elements), 'match'));
+  }
   let includedCount = 0;
   let includesMs = 0;
   if (!countOnly && (parsed.includes.length > 0 || parsed.revIncludes.length > 0)) {

@@ -10,6 +10,7 @@ import { partsForBase, splitTopLevelUnion } from './expression.js';
 import { compilePath, type PathEvaluator } from './path.js';
 import { extractEntries, type CompiledParam } from './extract.js';
 import { withImplicitSystem } from './code-systems.js';
+import { addContainedEntries } from './contained.js';
 
 export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
 
@@ -186,7 +187,13 @@ export function createSearchParameterRegistry(defs: Definitions, options: Regist
     byUrl: (url) => byUrl.get(url),
     extract(resource) {
       const params = compiled.get(resource.resourceType);
-      return extractEntries(resource, params ? params.values() : [], { baseUrls });
+      const out = extractEntries(resource, params ? params.values() : [], { baseUrls });
+      // contained resources under their own codes (contained.ts), for _contained
+      addContainedEntries(resource, out, (inner) => {
+        const innerParams = compiled.get(inner.resourceType);
+        return extractEntries(inner, innerParams ? innerParams.values() : [], { baseUrls });
+      });
+      return out;
     },
     addCustom(sp) {
       checkCustom(sp);
