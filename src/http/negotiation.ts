@@ -26,12 +26,14 @@ export function negotiateResponseType(format: string | undefined, accept: string
     return mediaType;
   }
   if (!accept || !accept.trim()) return FHIR_JSON;
-  const ranges = accept.split(',').map((range) => {
+  const stated = accept.split(',').map((range) => {
     const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
     const q = params.find((p) => p.startsWith('q='));
     return { type, quality: q ? Number(q.slice(2)) : 1 };
-  }).filter((range) => range.quality > 0 && range.type);
-  if (ranges.length === 0) return FHIR_JSON;
+  }).filter((range) => range.type);
+  if (stated.length === 0) return FHIR_JSON;
+  // RFC 7231 5.3.1: q=0 means "not acceptable", so an Accept of only such ranges accepts nothing we produce
+  const ranges = stated.filter((range) => range.quality > 0);
   const jsonRanges = ranges.filter((range) => JSON_ACCEPT.test(range.type));
   if (jsonRanges.length === 0) {
     throw new FhirError('not-acceptable', `Accept "${accept}" asks for a format this server does not produce; it serves application/fhir+json`);
