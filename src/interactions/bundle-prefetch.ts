@@ -49,7 +49,10 @@ const PREFETCH_CHUNK = 50;
 /** Knowledge about the conditional creates of one batch group, updated as the group writes. */
 export class ConditionalCreatePrefetch {
   private readonly absent = new Map<string, SimpleCriteria>();
-  private readonly written = new Map<string, Set<string>>();
+  /** per type, the values of criteria known absent: only these need looking for in what the group writes */
+  private readonly absentValues = new Map<string, Set<string>>();
+  /** `${type}|${value}` of absent criteria that a written resource may now match */
+  private readonly tainted = new Set<string>();
   private readonly patchedTypes = new Set<string>();
 
   static async forGroup(ctx: ServerContext, req: InteractionRequest, group: readonly ParsedEntry[]): Promise<ConditionalCreatePrefetch> {
@@ -75,10 +78,17 @@ export class ConditionalCreatePrefetch {
         const value = chunk.map(([, c]) => `${c.system}|${c.value}`).join(',');
         // a search that fails teaches nothing: the entries then search one by one, as without prefetching
         const matches = await findConditionalMatches(ctx, req, resourceType, { [param]: [value] }, { limit: 1 }).catch(() => undefined);
-        if (matches?.length === 0) for (const [key, criteria] of chunk) prefetch.absent.set(key, criteria);
+        if (matches?.length === 0) for (const [key, criteria] of chunk) prefetch.addAbsent(key, criteria);
       }
     }
     return prefetch;
+  }
+
+  private addAbsent(key: string, criteria: SimpleCriteria): void {
+    this.absent.set(key, criteria);
+    let values = this.absentValues.get(criteria.resourceType);
+    if (!values) this.absentValues.set(criteria.resourceType, (values = new Set()));
+    values.add(criteria.value);
   }
 
   /** true when `ifNoneExist` of this entry certainly matches nothing now (no search needed) */
@@ -86,30 +96,36 @@ export class ConditionalCreatePrefetch {
     if (!entry.ifNoneExist || !entry.resourceType) return false;
     const criteria = this.absent.get(`${entry.resourceType}?${entry.ifNoneExist}`);
     if (!criteria || this.patchedTypes.has(criteria.resourceType)) return false;
-    return !(this.written.get(criteria.resourceType)?.has(criteria.value) ?? false);
+    return !this.tainted.has(`${criteria.resourceType}|${criteria.value}`);
   }
 
   /** called for every entry that may have written (before knowing whether it did) */
   noteWrite(entry: ParsedEntry): void {
-    if (this.absent.size === 0 || !entry.resourceType) return;
-    if (entry.method === 'PATCH' || !entry.resource) {
-      if (entry.method !== 'DELETE') this.patchedTypes.add(entry.resourceType);
+    if (!entry.resourceType) return;
+    const values = this.absentValues.get(entry.resourceType);
+    if (!values) return;
+    if (entry.method === 'PATCH') {
+      this.patchedTypes.add(entry.resourceType);
       return;
     }
-    let strings = this.written.get(entry.resourceType);
-    if (!strings) this.written.set(entry.resourceType, (strings = new Set()));
-    collectStrings(entry.resource, strings);
+    if ((entry.method !== 'POST' && entry.method !== 'PUT') || !entry.resource) return;
+    const { tainted } = this;
+    const type = entry.resourceType;
+    visitValues(entry.resource, (text) => {
+      if (values.has(text)) tainted.add(`${type}|${text}`);
+    });
   }
 }
 
-function collectStrings(node: unknown, into: Set<string>): void {
+/** every string, number and boolean in the resource (numbers and booleans as text, as token values would be) */
+function visitValues(node: unknown, found: (text: string) => void): void {
   if (typeof node === 'string') {
-    into.add(node);
+    found(node);
   } else if (typeof node === 'number' || typeof node === 'boolean') {
-    into.add(String(node));
+    found(String(node));
   } else if (Array.isArray(node)) {
-    for (const item of node) collectStrings(item, into);
+    for (const item of node) visitValues(item, found);
   } else if (typeof node === 'object' && node !== null) {
-    for (const key in node as Resource) collectStrings((node as Resource)[key], into);
+    for (const key in node as Resource) visitValues((node as Resource)[key], found);
   }
 }
