@@ -1,8 +1,9 @@
 /** history at instance, type and system level (R4 http.html#history) with _since, _at, _count and paging. */
 import { FhirError } from '../fhir/errors.js';
 import type { Resource } from '../fhir/types.js';
-import { historyBundle } from '../response/bundle.js';
+import { historyBundle, versionKey } from '../response/bundle.js';
 import { decodeCursor, pagingLinks, recordToPairs } from '../response/paging.js';
+import type { FhirStore, StoredVersion } from '../storage/port.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 import { assertValidId } from './write-version.js';
 
@@ -28,6 +29,22 @@ export function countParameter(query: Record<string, string[]>, defaultCount: nu
   return Math.min(Number(value), maxCount);
 }
 
+/**
+ * Versions on the page written over a delete: their write answered 201 Created (R4 http.html#update), which
+ * the entry's response.status must say. The version before is looked for on the page, else read.
+ */
+async function recreatedVersions(store: FhirStore, versions: StoredVersion[]): Promise<Set<string>> {
+  const onPage = new Map(versions.map((version) => [versionKey(version), version]));
+  const recreated = new Set<string>();
+  for (const version of versions) {
+    if (version.deleted || version.method === 'POST' || version.versionId === 1) continue;
+    const before = { resourceType: version.resourceType, id: version.id, versionId: version.versionId - 1 };
+    const previous = onPage.get(versionKey(before)) ?? await store.vread(before.resourceType, before.id, before.versionId);
+    if (previous?.deleted) recreated.add(versionKey(version));
+  }
+  return recreated;
+}
+
 export async function history(ctx: ServerContext, req: InteractionRequest): Promise<InteractionResult> {
   if (!(req.prefer.handling === 'lenient')) {
     const unknown = Object.keys(req.query).find((name) => !HISTORY_PARAMETERS.has(name));
@@ -48,6 +65,7 @@ export async function history(ctx: ServerContext, req: InteractionRequest): Prom
   });
   const path = [req.resourceType, req.id, '_history'].filter(Boolean).join('/');
   const links = pagingLinks(`${req.baseUrl}/${path}`, recordToPairs(req.query, new Set(['_cursor'])), page, cursor);
-  const bundle = historyBundle({ total: page.total, links, versions: page.items, baseUrl: req.baseUrl, now: ctx.now() });
+  const recreated = await recreatedVersions(ctx.store, page.items);
+  const bundle = historyBundle({ total: page.total, links, versions: page.items, baseUrl: req.baseUrl, now: ctx.now(), recreated });
   return { status: 200, headers: {}, body: bundle as unknown as Resource };
 }

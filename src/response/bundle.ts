@@ -34,17 +34,19 @@ function historyRequest(version: StoredVersion): R4.BundleEntryRequest {
   }
 }
 
-function historyStatus(version: StoredVersion): string {
+/** The status the write answered (R4 http.html#update: 201 when it created the resource, including over a delete). */
+function historyStatus(version: StoredVersion, recreated: boolean): string {
   if (version.deleted) return '204 No Content';
-  return version.versionId === 1 || version.method === 'POST' ? '201 Created' : '200 OK';
+  return version.versionId === 1 || version.method === 'POST' || recreated ? '201 Created' : '200 OK';
 }
 
-export function historyEntry(baseUrl: string, version: StoredVersion): BundleEntry {
+/** `recreated`: the version before this one was a delete, so this write created the resource again. */
+export function historyEntry(baseUrl: string, version: StoredVersion, recreated = false): BundleEntry {
   const entry: BundleEntry = { fullUrl: fullUrl(baseUrl, version) };
   if (version.resource) entry.resource = version.resource as unknown as R4.FhirResource;
   entry.request = historyRequest(version);
   entry.response = {
-    status: historyStatus(version),
+    status: historyStatus(version, recreated),
     etag: `W/"${version.versionId}"`,
     lastModified: version.lastUpdated,
   };
@@ -52,10 +54,15 @@ export function historyEntry(baseUrl: string, version: StoredVersion): BundleEnt
   return entry;
 }
 
-export function historyBundle(parts: { total?: number; links: R4.BundleLink[]; versions: StoredVersion[]; baseUrl: string; now: Date }): Bundle {
+export function versionKey(version: Pick<StoredVersion, 'resourceType' | 'id' | 'versionId'>): string {
+  return `${version.resourceType}/${version.id}/_history/${version.versionId}`;
+}
+
+/** `recreated`: versionKey()s of versions written over a delete (their response status is 201). */
+export function historyBundle(parts: { total?: number; links: R4.BundleLink[]; versions: StoredVersion[]; baseUrl: string; now: Date; recreated?: ReadonlySet<string> }): Bundle {
   const bundle: Bundle = { resourceType: 'Bundle', type: 'history', meta: { lastUpdated: parts.now.toISOString() } };
   if (parts.total !== undefined) bundle.total = parts.total;
   bundle.link = parts.links;
-  if (parts.versions.length > 0) bundle.entry = parts.versions.map((version) => historyEntry(parts.baseUrl, version));
+  if (parts.versions.length > 0) bundle.entry = parts.versions.map((version) => historyEntry(parts.baseUrl, version, parts.recreated?.has(versionKey(version))));
   return bundle;
 }
