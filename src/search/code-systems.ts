@@ -14,6 +14,7 @@ import r4 from 'fhirpath/fhir-context/r4/index.js';
 import type { Definitions } from '../fhir/definitions.js';
 import type { R4 } from '../fhir/types.js';
 import { fhirTypeName, type PathEvaluator, type PathNode } from './path.js';
+import { splitTopLevel } from './expression.js';
 
 const model = r4 as unknown as {
   path2Type: Record<string, string>;
@@ -23,23 +24,8 @@ const model = r4 as unknown as {
 
 /** Top-level segments of `a.b(x.y).c`, parentheses and quotes respected. */
 function segments(expression: string): string[] | undefined {
-  const out: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < expression.length; i++) {
-    const ch = expression[i];
-    if (ch === "'" && expression[i - 1] !== '\\') quoted = !quoted;
-    if (quoted) continue;
-    if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === '.' && depth === 0) {
-      out.push(expression.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(expression.slice(start).trim());
-  return depth === 0 && !quoted ? out : undefined;
+  const { parts, balanced } = splitTopLevel(expression, '.');
+  return balanced ? parts : undefined;
 }
 
 /**

@@ -4,6 +4,11 @@
  * kept: evaluating fewer parts is faster and `Patient.name` can never match inside another type.
  */
 export function splitTopLevelUnion(expression: string): string[] {
+  return splitTopLevel(expression, '|').parts.filter((part) => part.length > 0);
+}
+
+/** Parts of an expression split on `separator` outside parentheses and quotes; `balanced` is false for `a(b` or `'x`. */
+export function splitTopLevel(expression: string, separator: '|' | '.'): { parts: string[]; balanced: boolean } {
   const parts: string[] = [];
   let depth = 0;
   let quoted = false;
@@ -14,13 +19,13 @@ export function splitTopLevelUnion(expression: string): string[] {
     if (quoted) continue;
     if (ch === '(') depth++;
     else if (ch === ')') depth--;
-    else if (ch === '|' && depth === 0) {
+    else if (ch === separator && depth === 0) {
       parts.push(expression.slice(start, i).trim());
       start = i + 1;
     }
   }
   parts.push(expression.slice(start).trim());
-  return parts.filter((part) => part.length > 0);
+  return { parts, balanced: depth === 0 && !quoted };
 }
 
 function rootIdentifier(part: string): string | undefined {
