@@ -8,7 +8,7 @@ import type { Resource } from '../fhir/types.js';
 import type { StoredVersion } from '../storage/port.js';
 import type { ParsedEntry } from './bundle-entries.js';
 import { entryExpression } from './bundle-entries.js';
-import { parseETagVersion } from './update.js';
+import { checkIfMatch } from './update.js';
 import { patchedResource } from './patch.js';
 import { read } from './read.js';
 import { vread } from './vread.js';
@@ -71,20 +71,14 @@ export async function atEntry<T>(entry: ParsedEntry, work: () => Promise<T>): Pr
   }
 }
 
-function checkIfMatch(entry: ParsedEntry, current: StoredVersion | undefined): void {
-  const expected = parseETagVersion(entry.ifMatch);
-  if (expected === undefined) return;
-  const reference = `${entry.resourceType}/${current?.id ?? entry.id}`;
-  if (!current || current.deleted) throw new FhirError('precondition-failed', `ifMatch W/"${expected}" given but ${reference} has no current version`);
-  if (current.versionId !== expected) {
-    throw new FhirError('precondition-failed', `ifMatch W/"${expected}" does not match the current version W/"${current.versionId}" of ${reference}`);
-  }
+function checkEntryIfMatch(entry: ParsedEntry, current: StoredVersion | undefined): void {
+  checkIfMatch(entry.ifMatch, current, `${entry.resourceType}/${current?.id ?? entry.id}`);
 }
 
 export async function executeDelete(ctx: ServerContext, baseUrl: string, entry: ParsedEntry, target: EntryTarget | undefined): Promise<EntryResult> {
   if (!target) return { status: 204 };
   const current = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
-  checkIfMatch(entry, current);
+  checkEntryIfMatch(entry, current);
   if (!current || current.deleted) return { status: 204 };
   const version = await writeDeleteVersion(ctx, ctx.store, current);
   return { status: 204, etag: `W/"${version.versionId}"`, lastModified: version.lastUpdated };
@@ -106,7 +100,7 @@ export async function executeCreate(ctx: ServerContext, baseUrl: string, entry: 
 export async function executeUpdate(ctx: ServerContext, baseUrl: string, entry: ParsedEntry, target: EntryTarget, withResource: boolean): Promise<EntryResult> {
   assertValidId(target.id);
   const current = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
-  checkIfMatch(entry, current);
+  checkEntryIfMatch(entry, current);
   const exists = current !== undefined && !current.deleted;
   if (entry.ifNoneMatch === '*' && exists) {
     throw new FhirError('precondition-failed', `ifNoneMatch * given but ${entry.resourceType}/${target.id} exists`);
@@ -133,7 +127,7 @@ export async function executePatch(ctx: ServerContext, baseUrl: string, entry: P
   const current = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
   if (!current) throw notFound(entry.resourceType!, target.id);
   if (current.deleted) throw new FhirError('gone', `${entry.resourceType}/${target.id} was deleted; it cannot be patched`);
-  checkIfMatch(entry, current);
+  checkEntryIfMatch(entry, current);
   const { body, contentType } = patchBody(entry);
   const patched = patchedResource(current.resource!, body, contentType);
   const version = await writeResourceVersion(ctx, ctx.store, { resource: patched, id: target.id, method: 'PATCH', previous: current });
@@ -160,8 +154,13 @@ export async function executeGet(ctx: ServerContext, parent: InteractionRequest,
   return {
     status: result.status,
     etag: result.headers.etag,
-    lastModified: result.headers['last-modified'] ? new Date(result.headers['last-modified']).toISOString() : undefined,
+    // meta.lastUpdated keeps the milliseconds that the HTTP date header drops
+    lastModified: lastUpdatedOf(result.body) ?? (result.headers['last-modified'] ? new Date(result.headers['last-modified']).toISOString() : undefined),
     location: result.headers.location,
     resource: result.body,
   };
+}
+
+function lastUpdatedOf(body: Resource | undefined): string | undefined {
+  return body?.resourceType === 'Bundle' || body?.resourceType === 'OperationOutcome' ? undefined : body?.meta?.lastUpdated;
 }
