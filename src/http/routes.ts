@@ -66,7 +66,9 @@ export function registerRestRoutes(app: FastifyInstance, ctx: ServerContext, tem
         negotiateResponseType(lastQueryValue(request, '_format'), request.headers.accept);
         const target: RouteTarget = pattern.target?.(params) ?? { resourceType: params.type, id: params.id, versionId: params.vid };
         if (pattern.typed) {
-          for (const resourceType of [target.resourceType, target.compartment?.resourceType]) {
+          // GET [base]/Patient/123/* searches every type of the compartment (R4 compartmentdefinition.html)
+          const allOfCompartment = target.compartment !== undefined && target.resourceType === '*';
+          for (const resourceType of [allOfCompartment ? undefined : target.resourceType, target.compartment?.resourceType]) {
             if (resourceType !== undefined && !ctx.definitions.resourceTypes.has(resourceType)) {
               throw new FhirError('unknown-resource-type', `"${resourceType}" is not a resource type this server knows (R4 resource types are case-sensitive, e.g. Patient)`);
             }

@@ -55,7 +55,6 @@ t.test('R4 compartmentdefinition.html: each R4 compartment, table of member sear
 });
 
 t.test('R4 http.html#search: [base]/Patient/p1/* searches every type of the compartment', async (t) => {
-  // http/ answers "*" as an unknown type today (see the report); the interaction itself serves it
   const request = (compartmentType: string, id: string, query: Record<string, string[]> = {}) => compartmentSearch(server.ctx, {
     baseUrl: TEST_BASE, method: 'GET', resourceType: '*', compartment: { resourceType: compartmentType, id }, query, headers: {}, prefer: {},
   });
@@ -65,4 +64,6 @@ t.test('R4 http.html#search: [base]/Patient/p1/* searches every type of the comp
   t.same(matches(await request('Patient', 'p1', { _type: ['Observation,Condition'] })), ['Condition/c1', 'Observation/o1']);
   const self = (await request('Patient', 'p1')).body as any;
   t.match(self.link[0].url, /\/Patient\/p1\/\*/);
+  t.same(await ids('Patient/p1/*?_type=Observation,Condition'), ['Condition/c1', 'Observation/o1'], 'served over HTTP too');
+  t.equal(await ids('Nope/p1/*'), 404, 'an unknown compartment type is still refused');
 });
