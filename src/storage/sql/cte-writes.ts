@@ -2,7 +2,7 @@
  * Writes in few statements on engines with data-modifying CTEs and array parameters (PostgreSQL).
  *
  * A create is one statement: the
- * current row inserted ON CONFLICT DO NOTHING, its history row and every index table's rows inserted from
+ * current row inserted ON CONFLICT DO NOTHING, its history row (without content: rows.ts) and every index table's rows inserted from
  * unnest()ed column arrays of the new rkey. One fixed text for every create (empty arrays for unused tables),
  * so it is parsed and planned once per connection, and one round trip replaces BEGIN, ~8 statements and COMMIT.
  * A single statement is atomic, so outside a caller's transaction it runs in autocommit.
@@ -36,16 +36,19 @@ function indexInserts(rkey: string, first: number): string[] {
 const CREATE = `WITH ${[
   `cur AS (INSERT INTO ${RESOURCE_TABLE} (type, id, version, last_updated, deleted, method, content, sort_keys)`
     + ' VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (type, id) DO NOTHING RETURNING rkey)',
-  `hist AS (INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method, content)`
-    + ' SELECT rkey, $3, $1, $2, $4, $5, $6, $7 FROM cur)',
+  `hist AS (INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method)`
+    + ' SELECT rkey, $3, $1, $2, $4, $5, $6 FROM cur)',
   ...indexInserts('cur.rkey', 9),
 ].join(', ')} SELECT rkey FROM cur`;
 
 const REPLACE_CURRENT = `WITH ${[
   `cur AS (UPDATE ${RESOURCE_TABLE} SET version = $3, last_updated = $4, deleted = $5, method = $6, content = $7, sort_keys = $8`
     + ' WHERE rkey = $9)',
-  `hist AS (INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method, content)`
-    + ' VALUES ($9, $3, $1, $2, $4, $5, $6, $7))',
+  // every part sees the rows as before the statement: the superseded content moves to its history row
+  `keep AS (UPDATE ${HISTORY_TABLE} h SET content = old.content FROM ${RESOURCE_TABLE} old`
+    + ' WHERE old.rkey = $9 AND h.rkey = $9 AND h.version = old.version AND old.deleted = 0)',
+  `hist AS (INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method)`
+    + ' VALUES ($9, $3, $1, $2, $4, $5, $6))',
   ...INDEX_TYPES.map((type) => `d_${type} AS (DELETE FROM ${INDEX_TABLES[type].table} WHERE rkey = $9)`),
 ].join(', ')} SELECT 1`;
 

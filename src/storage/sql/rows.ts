@@ -2,8 +2,16 @@
 import type { StoredVersion } from '../port.js';
 import type { SqlDialect } from './dialect.js';
 import type { Row } from './session.js';
+import { RESOURCE_TABLE } from './tables.js';
 
 export const VERSION_COLUMNS = 'type, id, version, last_updated, deleted, method, content';
+
+/**
+ * The version columns of history rows `h`. The content of a current version is stored once, in its current row
+ * (reads by id and search pages need no join); its history row gets the content when a newer version supersedes it.
+ */
+export const HISTORY_VERSION_COLUMNS = 'h.type, h.id, h.version, h.last_updated, h.deleted, h.method,'
+  + ` COALESCE(h.content, (SELECT cur.content FROM ${RESOURCE_TABLE} cur WHERE cur.rkey = h.rkey AND cur.version = h.version)) AS content`;
 
 export function rowToVersion(dialect: SqlDialect, row: Row): StoredVersion {
   const deleted = Number(row.deleted) === 1;

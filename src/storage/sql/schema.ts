@@ -2,8 +2,11 @@
 import type { SqlDialect } from './dialect.js';
 import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 
-/** 2: index tables clustered on (rkey, seq), sort keys as a JSON column, history keyed by (rkey, version) */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2: index tables clustered on (rkey, seq), sort keys as a JSON column, history keyed by (rkey, version);
+ * 3: the current version's content only in the current row (history rows get it when superseded)
+ */
+export const SCHEMA_VERSION = 3;
 
 /** created (and read) before the other statements run, so an old database is refused untouched */
 export const SCHEMA_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS fhir_schema_version (version INTEGER NOT NULL)';

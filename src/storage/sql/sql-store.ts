@@ -8,7 +8,7 @@ import type { SqlDialect } from './dialect.js';
 import { readHistory } from './history.js';
 import { reindexVersion } from './reindex.js';
 import { Params } from './paging.js';
-import { rowToVersion, VERSION_COLUMNS } from './rows.js';
+import { HISTORY_VERSION_COLUMNS, rowToVersion, VERSION_COLUMNS } from './rows.js';
 import { runSearch } from './search.js';
 import type { SqlEngine, SqlSession } from './session.js';
 import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
@@ -49,7 +49,7 @@ export class SqlStore implements FhirStore {
 
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const rows = await this.session.all(
-      `SELECT ${VERSION_COLUMNS} FROM ${HISTORY_TABLE} WHERE rkey = (SELECT rkey FROM ${RESOURCE_TABLE} WHERE type = ? AND id = ?) AND version = ?`,
+      `SELECT ${HISTORY_VERSION_COLUMNS} FROM ${HISTORY_TABLE} h WHERE h.rkey = (SELECT rkey FROM ${RESOURCE_TABLE} WHERE type = ? AND id = ?) AND h.version = ?`,
       [resourceType, id, versionId],
     );
     return rows[0] && rowToVersion(this.dialect, rows[0]);

@@ -18,8 +18,11 @@ const ROWS_PER_INSERT = 100;
 const INSERT_CURRENT = `INSERT INTO ${RESOURCE_TABLE} (type, id, version, last_updated, deleted, method, content, sort_keys)`
   + ' VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 const CREATE_CURRENT = `${INSERT_CURRENT} ON CONFLICT (type, id) DO NOTHING RETURNING rkey`;
-const INSERT_HISTORY = `INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method, content)`
-  + ' VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+/** the current version's content lives in the current row only: its history row gets it when superseded */
+const INSERT_HISTORY = `INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method)`
+  + ' VALUES (?, ?, ?, ?, ?, ?, ?)';
+const KEEP_SUPERSEDED = `UPDATE ${HISTORY_TABLE} SET content = (SELECT content FROM ${RESOURCE_TABLE} WHERE rkey = ?)`
+  + ' WHERE rkey = ? AND version = ?';
 const UPDATE_CURRENT = `UPDATE ${RESOURCE_TABLE} SET version = ?, last_updated = ?, deleted = ?, method = ?, content = ?, sort_keys = ?`
   + ' WHERE rkey = ?';
 const REUSE = { reuse: true } as const;
@@ -115,6 +118,7 @@ async function replaceVersion(session: SqlSession, dialect: SqlDialect, version:
     return appendAndIndex(session, inserted!.rkey, version, row);
   }
   if (dialect.singleStatementCreate) return replaceInTwoStatements(session, current.rkey, version, row);
+  if (Number(current.deleted) === 0) await session.run(KEEP_SUPERSEDED, [current.rkey, current.rkey, current.version], REUSE);
   await session.run(UPDATE_CURRENT, [version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys, current.rkey], REUSE);
   for (const sql of DELETE_INDEX_ROWS) await session.run(sql, [current.rkey], REUSE);
   await appendAndIndex(session, current.rkey, version, row);
@@ -122,7 +126,7 @@ async function replaceVersion(session: SqlSession, dialect: SqlDialect, version:
 
 async function appendAndIndex(session: SqlSession, rkey: unknown, version: VersionWrite, row: VersionRow): Promise<void> {
   await session.run(INSERT_HISTORY,
-    [rkey, version.versionId, version.resourceType, version.id, row.lastUpdated, row.deleted, version.method, row.content], REUSE);
+    [rkey, version.versionId, version.resourceType, version.id, row.lastUpdated, row.deleted, version.method], REUSE);
   if (version.resource !== undefined && version.index) await insertIndexRows(session, rkey, version.index);
 }
 
