@@ -15,7 +15,7 @@
 import { INDEX_TYPES, type IndexType } from '../../search/index-entries.js';
 import type { VersionWrite } from '../port.js';
 import type { SqlSession } from './session.js';
-import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
+import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE, storedRows } from './tables.js';
 import type { VersionRow } from './writes.js';
 
 const ARRAY_TYPE = { text: 'text[]', real: 'float8[]', int: 'int8[]' };
@@ -57,7 +57,7 @@ const INSERT_INDEX = `WITH ${indexInserts('$1::int8', 2).join(', ')} SELECT 1`;
 /** column arrays of one index table: seq, param, grp, then the value columns */
 function columnArrays(version: VersionWrite, type: IndexType): unknown[][] {
   const spec = INDEX_TABLES[type];
-  const entries = (version.index?.[type] ?? []) as unknown as Record<string, unknown>[];
+  const entries = version.index ? storedRows(version.index, type) : [];
   const arrays: unknown[][] = [[], [], [], ...spec.columns.map(() => [])];
   entries.forEach((entry, seq) => {
     arrays[0]!.push(seq);

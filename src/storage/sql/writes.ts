@@ -10,7 +10,7 @@ import type { SqlDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
 import { createInOneStatement, replaceInTwoStatements } from './cte-writes.js';
 import { encodeSortValue } from './sort-encoding.js';
-import { HISTORY_TABLE, INDEX_TABLES, INDEX_TABLE_NAMES, RESOURCE_TABLE, indexColumns, indexValues, sortKeysJson } from './tables.js';
+import { HISTORY_TABLE, INDEX_TABLES, INDEX_TABLE_NAMES, RESOURCE_TABLE, indexColumns, indexValues, sortKeysJson, storedRows } from './tables.js';
 
 /** rows per multi-row INSERT; keeps statement count per table small and far below bind-variable limits */
 const ROWS_PER_INSERT = 100;
@@ -132,10 +132,10 @@ async function appendAndIndex(session: SqlSession, rkey: unknown, version: Versi
 
 export async function insertIndexRows(session: SqlSession, rkey: unknown, index: IndexEntries): Promise<void> {
   for (const type of INDEX_TYPES) {
-    const count = index[type].length;
-    for (let start = 0; start < count; start += ROWS_PER_INSERT) {
-      const end = Math.min(count, start + ROWS_PER_INSERT);
-      await session.run(insertStatement(type, end - start), indexValues(index, type, rkey, start, end), REUSE);
+    const rows = storedRows(index, type);
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const end = Math.min(rows.length, start + ROWS_PER_INSERT);
+      await session.run(insertStatement(type, end - start), indexValues(rows, type, rkey, start, end), REUSE);
     }
   }
 }
