@@ -97,6 +97,13 @@ export async function runContract(t: Tap, makeStore: MakeStore): Promise<void> {
       t.same(history.items.map((item) => [item.versionId, item.deleted]), [[2, true], [1, false]], 'history shows the delete');
       await store.write(versionOf(patient('p2', 'Reborn'), 3, instant(6)));
       t.match(await store.read('Patient', 'p2'), { versionId: 3, deleted: false }, 'a deleted resource can be recreated');
+      const family = (version?: StoredVersion) => (version?.resource?.name as { family: string }[] | undefined)?.[0]?.family;
+      const versions = (await store.history({ resourceType: 'Patient', id: 'p2', count: 10 })).items;
+      t.same(versions.map((item) => [item.versionId, item.resource !== undefined]), [[3, true], [2, false], [1, true]],
+        'history carries the content of every live version, the current one included');
+      t.equal(family(versions[0]), 'Reborn');
+      t.equal(family(await store.vread('Patient', 'p2', 3)), 'Reborn', 'vread of the current version');
+      t.same(family(await store.vread('Patient', 'p2', 1)), family(versions[2]), 'vread and history agree on an old version');
     });
   });
 
