@@ -28,6 +28,8 @@ function sharedDefinitions() {
 export interface TestServer {
   app: FastifyInstance;
   ctx: ServerContext;
+  /** PUT a fixture resource at its own id; throws with the OperationOutcome when the server refuses it */
+  put(resource: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,10 @@ export async function createTestServer(overrides: Partial<Config> = {}, now?: ()
   return {
     app,
     ctx,
+    async put(resource) {
+      const response = await app.inject({ method: 'PUT', url: `/fhir/${resource.resourceType}/${resource.id}`, headers: { 'content-type': FHIR_JSON }, payload: resource });
+      if (response.statusCode >= 300) throw new Error(response.body);
+    },
     async close() {
       await app.close();
       await store.close();

@@ -3,15 +3,12 @@
  * references url|version"): version-less values stand for every version; versions form a hierarchy 1 > 1.2 > 1.2.3.
  */
 import t from 'tap';
-import { createTestServer, FHIR_JSON, json } from './context.js';
+import { createTestServer, json } from './context.js';
 
 const server = await createTestServer();
 t.teardown(() => server.close());
 const { app } = server;
-const put = async (resource: Record<string, unknown>) => {
-  const response = await app.inject({ method: 'PUT', url: `/fhir/${resource.resourceType}/${resource.id}`, headers: { 'content-type': FHIR_JSON }, payload: resource });
-  if (response.statusCode >= 300) throw new Error(response.body);
-};
+const put = server.put;
 const ids = async (url: string) => {
   const response = await app.inject({ method: 'GET', url: `/fhir/${url}` });
   if (response.statusCode !== 200) return response.statusCode;

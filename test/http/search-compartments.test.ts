@@ -4,15 +4,12 @@
  */
 import t from 'tap';
 import { compartmentSearch } from '../../src/interactions/compartment-search.js';
-import { createTestServer, FHIR_JSON, json, TEST_BASE } from './context.js';
+import { createTestServer, json, TEST_BASE } from './context.js';
 
 const server = await createTestServer();
 t.teardown(() => server.close());
 const { app } = server;
-const put = async (resource: Record<string, unknown>) => {
-  const response = await app.inject({ method: 'PUT', url: `/fhir/${resource.resourceType}/${resource.id}`, headers: { 'content-type': FHIR_JSON }, payload: resource });
-  if (response.statusCode >= 300) throw new Error(response.body);
-};
+const put = server.put;
 await put({ resourceType: 'Patient', id: 'p1' });
 await put({ resourceType: 'Patient', id: 'p2' });
 await put({ resourceType: 'Practitioner', id: 'pr1' });

@@ -3,15 +3,12 @@
  * true = only contained, both = contained and plain; the container is returned unless _containedType=contained.
  */
 import t from 'tap';
-import { createTestServer, FHIR_JSON, json } from './context.js';
+import { createTestServer, json } from './context.js';
 
 const server = await createTestServer();
 t.teardown(() => server.close());
 const { app } = server;
-const put = async (resource: Record<string, unknown>) => {
-  const response = await app.inject({ method: 'PUT', url: `/fhir/${resource.resourceType}/${resource.id}`, headers: { 'content-type': FHIR_JSON }, payload: resource });
-  if (response.statusCode >= 300) throw new Error(response.body);
-};
+const put = server.put;
 const med = (id: string, code: string, form?: string) => ({
   resourceType: 'Medication', id, code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code }] },
   ...(form ? { form: { coding: [{ system: 'http://snomed.info/sct', code: form }] } } : {}),

@@ -10,10 +10,7 @@ import { createTestServer, FHIR_JSON, json } from './context.js';
 const server = await createTestServer({ maxIncludes: 50 });
 t.teardown(() => server.close());
 const { app } = server;
-const put = async (resource: Record<string, unknown>) => {
-  const response = await app.inject({ method: 'PUT', url: `/fhir/${resource.resourceType}/${resource.id}`, headers: { 'content-type': FHIR_JSON }, payload: resource });
-  if (response.statusCode >= 300) throw new Error(response.body);
-};
+const put = server.put;
 const get = async (url: string) => json((await app.inject({ method: 'GET', url: `/fhir/${url}` })).body);
 const summary = (bundle: any) => (bundle.entry ?? []).filter((e: any) => e.search.mode !== 'outcome')
   .map((e: any) => `${e.search.mode}:${e.resource.resourceType}/${e.resource.id}`);

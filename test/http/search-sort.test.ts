@@ -3,15 +3,12 @@
  * ties (then by _id), resources lacking the sort value last in either direction.
  */
 import t from 'tap';
-import { createTestServer, FHIR_JSON, json } from './context.js';
+import { createTestServer, json } from './context.js';
 
 const server = await createTestServer();
 t.teardown(() => server.close());
 const { app } = server;
-const put = async (resource: Record<string, unknown>) => {
-  const response = await app.inject({ method: 'PUT', url: `/fhir/${resource.resourceType}/${resource.id}`, headers: { 'content-type': FHIR_JSON }, payload: resource });
-  if (response.statusCode >= 300) throw new Error(response.body);
-};
+const put = server.put;
 const obs = (id: string, fields: Record<string, unknown>) => put({ resourceType: 'Observation', id, status: 'final', code: { text: 'x' }, ...fields });
 await obs('a', { subject: { reference: 'Patient/2' }, effectiveDateTime: '2020-01-02', valueQuantity: { value: 5, system: 'http://unitsofmeasure.org', code: 'kg' }, category: [{ coding: [{ code: 'vital' }] }] });
 await obs('b', { subject: { reference: 'Patient/1' }, effectiveDateTime: '2020-01-01', valueQuantity: { value: 7, system: 'http://unitsofmeasure.org', code: 'kg' }, category: [{ coding: [{ code: 'lab' }] }] });
