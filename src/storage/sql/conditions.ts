@@ -40,12 +40,15 @@ export class ConditionCompiler {
       const column = lookupDrives ? this.dialect.unindexed(`${alias}.type`) : `${alias}.type`;
       terms.push(types.length ? `${column} IN (${this.params.list(types)})` : '1 = 0');
     }
-    conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias) : this.probe(condition, alias)));
+    // the lookup is pinned as the driver only when other conditions are probed beside it: alone, the planner's
+    // choice between it and the type's rows is sound (a hash join for a wide lookup such as category=laboratory)
+    const pinned = conditions.length > 1;
+    conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias, pinned) : this.probe(condition, alias)));
     return terms;
   }
 
-  /** the condition as the lookup that finds the block's candidate rows */
-  drive(condition: Condition, alias: string): string {
+  /** the condition as the lookup that finds the block's candidate rows; `pinned`: evaluated first (dialect.driveIn) */
+  drive(condition: Condition, alias: string, pinned = false): string {
     switch (condition.kind) {
       case 'id':
         return condition.ids.length ? `${alias}.id IN (${this.params.list(condition.ids)})` : '1 = 0';
@@ -60,7 +63,9 @@ export class ConditionCompiler {
       default: {
         const selects = this.lookups(condition);
         if (selects === undefined) return this.probe(condition, alias);
-        return selects.length ? `${alias}.rkey IN (${selects.join(' UNION ALL ')})` : '1 = 0';
+        if (!selects.length) return '1 = 0';
+        const union = selects.join(' UNION ALL ');
+        return pinned ? this.dialect.driveIn(`${alias}.rkey`, union) : `${alias}.rkey IN (${union})`;
       }
     }
   }

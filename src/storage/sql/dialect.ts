@@ -22,6 +22,13 @@ export interface SqlDialect {
   sortKey(column: string, name: string): string;
   /** the column, kept from driving index choice (SQLite's planner, without statistics, prefers a covering param index to the key) */
   unindexed(column: string): string;
+  /**
+   * `column` is one of the keys the driving lookup `subquery` selects. PostgreSQL evaluates the lookup once, first
+   * (an InitPlan array probed through the key index): left as `IN (subquery)` its planner, misestimating the
+   * lookup (correlated param/code/system columns), nested the lookup as the inner side of a semi-join and re-ran it
+   * per candidate (Observation?patient=&code=&date= read 117,000 index entries for 8 matches).
+   */
+  driveIn(column: string, subquery: string): string;
   encodeContent(resource: Resource): string;
   decodeContent(stored: unknown): Resource;
   /** true when `haystack` contains the bound string `needle` (case-sensitive, no wildcard escaping needed) */
@@ -45,6 +52,7 @@ export const sqliteDialect: SqlDialect = {
   clusteredTable: ' WITHOUT ROWID',
   sortKey: (column, name) => `json_extract(${column}, '$."${name}"')`,
   unindexed: (column) => `+${column}`,
+  driveIn: (column, subquery) => `${column} IN (${subquery})`,
   encodeContent: (resource) => JSON.stringify(resource),
   decodeContent: (stored) => JSON.parse(stored as string) as Resource,
   contains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
@@ -65,6 +73,7 @@ export const postgresDialect: SqlDialect = {
   clusteredTable: '',
   sortKey: (column, name) => `(${column} ->> '${name}') COLLATE "C"`,
   unindexed: (column) => column,
+  driveIn: (column, subquery) => `${column} = ANY(ARRAY(${subquery}))`,
   encodeContent: (resource) => JSON.stringify(resource),
   decodeContent: (stored) => resourceTypeFirst(stored as Resource),
   contains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,
