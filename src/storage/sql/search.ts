@@ -20,8 +20,7 @@ export async function countMatches(session: SqlSession, dialect: SqlDialect, que
 }
 
 export async function runSearch(session: SqlSession, dialect: SqlDialect, query: SearchQuery): Promise<SearchPage> {
-  const total = query.total !== 'none' || query.count === 0 ? await countMatches(session, dialect, query) : undefined;
-  if (query.count === 0) return { items: [], total };
+  if (query.count === 0) return { items: [], total: await countMatches(session, dialect, query) };
 
   const params = new Params();
   const columns: OrderColumn[] = [];
@@ -53,7 +52,10 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
     cursor: query.cursor,
   });
   const result: SearchPage = { items: page.rows.map((row) => rowToVersion(dialect, row)) };
-  if (total !== undefined) result.total = total;
+  if (query.total !== 'none') {
+    // a first page holding every match is its own total: no COUNT statement (a round trip on PostgreSQL)
+    result.total = query.cursor === undefined && !page.nextCursor ? page.rows.length : await countMatches(session, dialect, query);
+  }
   if (page.nextCursor) result.nextCursor = page.nextCursor;
   if (page.previousCursor) result.previousCursor = page.previousCursor;
   return result;
