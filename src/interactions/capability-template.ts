@@ -11,8 +11,11 @@ const templateFile = new URL('../../capability-statement.json', import.meta.url)
 export type CapabilityTemplate = R4.CapabilityStatement;
 export type ResourceCapability = R4.CapabilityStatementRestResource;
 
+let template: CapabilityTemplate | undefined;
+
+/** read once per process; callers clone before changing anything (buildCapabilityStatement, resourceCapability) */
 export function loadCapabilityTemplate(): CapabilityTemplate {
-  return JSON.parse(fs.readFileSync(templateFile, 'utf8')) as CapabilityTemplate;
+  return (template ??= JSON.parse(fs.readFileSync(templateFile, 'utf8')) as CapabilityTemplate);
 }
 
 export function restOf(template: CapabilityTemplate): R4.CapabilityStatementRest {
