@@ -51,6 +51,10 @@ class SearchParameterStore implements FhirStore {
     return this.inner.engine;
   }
 
+  get jobs() {
+    return this.inner.jobs;
+  }
+
   init(): Promise<void> {
     return this.inner.init();
   }

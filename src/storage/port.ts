@@ -5,6 +5,7 @@
 import type { Resource } from '../fhir/types.js';
 import type { IndexEntries } from '../search/index-entries.js';
 import type { SearchQuery } from '../search/ir.js';
+import type { JobStore } from './job-port.js';
 
 export interface StoredVersion {
   resourceType: string;
@@ -94,4 +95,6 @@ export interface FhirStore {
    * longer at `versionId` (a newer write has indexed it already).
    */
   reindex(write: ReindexWrite): Promise<boolean>;
+  /** background job records and their leases, shared by every node on this database (job-port.ts) */
+  readonly jobs: JobStore;
 }

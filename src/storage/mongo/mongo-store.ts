@@ -12,7 +12,9 @@ import {
   buildHistoryDocument, buildResourceDocument, createSequence, historyKey, resourceKey, toStoredVersion, VERSION_PROJECTION,
   type HistoryDocument, type ResourceDocument,
 } from './document.js';
+import type { JobStore } from '../job-port.js';
 import { readHistory } from './history.js';
+import { JOBS, MongoJobStore, type JobCollection } from './jobs.js';
 import { reindexResource } from './reindex.js';
 import { executeSearch, type DocumentSource } from './search.js';
 import { HISTORY, LOCKS, prepareDatabase, RESOURCES } from './startup.js';
@@ -83,12 +85,15 @@ const versionConflict = (version: VersionWrite, detail: string) =>
 
 export class MongoStore implements FhirStore {
   readonly engine = 'mongo' as const;
+  readonly jobs: JobStore;
 
   constructor(
     private readonly shared: Shared,
     private readonly session?: ClientSession,
     private readonly searchLocks?: SearchLocks,
-  ) {}
+  ) {
+    this.jobs = new MongoJobStore(shared.db.collection(JOBS) as unknown as JobCollection);
+  }
 
   async init(): Promise<void> {
     await prepareDatabase(this.shared.db);

@@ -3,6 +3,7 @@
  * collections and their compound multikey indexes (idempotent).
  */
 import type { Db, Document, IndexDescription } from 'mongodb';
+import { JOB_INDEXES, JOBS } from './jobs.js';
 
 export const RESOURCES = 'resources';
 export const HISTORY = 'history';
@@ -61,10 +62,11 @@ export async function prepareDatabase(db: Db): Promise<void> {
   const problem = transactionSupportProblem(hello);
   if (problem) throw new MongoStartupError(problem);
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-  for (const name of [RESOURCES, HISTORY, LOCKS]) {
+  for (const name of [RESOURCES, HISTORY, LOCKS, JOBS]) {
     // collections cannot be created implicitly inside a multi-document transaction on every server version
     if (!existing.has(name)) await db.createCollection(name).catch(ignoreNamespaceExists);
   }
   await db.collection(RESOURCES).createIndexes(RESOURCE_INDEXES);
   await db.collection(HISTORY).createIndexes(HISTORY_INDEXES);
+  await db.collection(JOBS).createIndexes(JOB_INDEXES);
 }

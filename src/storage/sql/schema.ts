@@ -1,5 +1,6 @@
 /** DDL for the shared table layout, rendered per dialect. Only CREATE ... IF NOT EXISTS: start-up never scans data, except once to build an index a newer server added (fhir_resource_type_live) on an older database. */
 import type { SqlDialect } from './dialect.js';
+import { jobTableStatements } from './jobs.js';
 import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 
 /**
@@ -54,6 +55,7 @@ export function schemaStatements(dialect: SqlDialect): string[] {
       statements.push(`CREATE INDEX IF NOT EXISTS ${spec.table}_lookup${n} ON ${spec.table} (${lookup.columns.join(', ')})${where}`);
     });
   }
+  statements.push(...jobTableStatements(dialect));
   return statements;
 }
 

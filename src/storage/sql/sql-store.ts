@@ -5,7 +5,9 @@
 import type { SearchQuery } from '../../search/ir.js';
 import type { FhirStore, HistoryQuery, Page, ReindexWrite, SearchPage, StoredVersion, VersionWrite } from '../port.js';
 import type { SqlDialect } from './dialect.js';
+import type { JobStore } from '../job-port.js';
 import { readHistory } from './history.js';
+import { SqlJobStore } from './jobs.js';
 import { reindexVersion } from './reindex.js';
 import { Params } from './paging.js';
 import { HISTORY_VERSION_COLUMNS, rowToVersion, VERSION_COLUMNS } from './rows.js';
@@ -18,6 +20,8 @@ import { writeVersion, writeVersionAlone } from './writes.js';
 const REFS_PER_QUERY = 500;
 
 export class SqlStore implements FhirStore {
+  readonly jobs: JobStore;
+
   constructor(
     readonly engine: 'sqlite' | 'postgres',
     protected readonly sql: SqlEngine,
@@ -25,7 +29,9 @@ export class SqlStore implements FhirStore {
     private readonly initialise: () => Promise<void>,
     /** set on the store handed to a withTransaction callback */
     private readonly txSession?: SqlSession,
-  ) {}
+  ) {
+    this.jobs = new SqlJobStore(sql, dialect);
+  }
 
   init(): Promise<void> {
     return this.initialise();

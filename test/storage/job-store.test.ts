@@ -1,0 +1,106 @@
+/**
+ * The job claim protocol (docs/scale-out.md "Background jobs") on each engine, two stores over one
+ * database standing for two server nodes: SQLite (two connections to one file), PostgreSQL when
+ * FHIR_TEST_POSTGRES_URL is set (a fresh schema, dropped at the end), and MongoDB's filters and update
+ * pipelines evaluated by mingo over a shared in-memory collection (no mongod exists here; MONGODB_URL is
+ * not needed for this file).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { aggregate, find } from 'mingo';
+import type { Document } from 'mongodb';
+import pg from 'pg';
+import t from 'tap';
+import { createStore } from '../../src/storage/create-store.js';
+import { MongoJobStore, type JobCollection, type JobDocument } from '../../src/storage/mongo/jobs.js';
+import { jobStoreProtocol } from './job-store-cases.js';
+
+t.test('SQLite: two stores over one file', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-jobs-'));
+  const file = path.join(dir, 'fhir.sqlite');
+  const first = await createStore({ store: `sqlite:${file}`, dataDir: dir });
+  const second = await createStore({ store: `sqlite:${file}`, dataDir: dir });
+  t.teardown(async () => {
+    await first.close();
+    await second.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  jobStoreProtocol(t, { first: first.jobs, second: second.jobs });
+});
+
+t.test('SQLite: a schema version 3 database written before jobs lived in the database opens and gains the table', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-jobs-v3-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'fhir.sqlite');
+  await (await createStore({ store: `sqlite:${file}`, dataDir: dir })).close();
+  const raw = new Database(file);
+  raw.exec('DROP TABLE fhir_jobs');
+  t.equal((raw.prepare('SELECT version FROM fhir_schema_version').get() as { version: number }).version, 3);
+  raw.close();
+  const reopened = await createStore({ store: `sqlite:${file}`, dataDir: dir });
+  t.teardown(() => reopened.close());
+  await reopened.jobs.create({ id: 'j1', kind: 'export', payload: { a: 1 } });
+  t.match(await reopened.jobs.get('j1'), { state: 'queued', payload: { a: 1 } });
+});
+
+const postgresUrl = process.env.FHIR_TEST_POSTGRES_URL;
+if (!postgresUrl) {
+  t.comment('FHIR_TEST_POSTGRES_URL is not set: the PostgreSQL job store tests did NOT run');
+} else {
+  t.test('PostgreSQL: two pools over one schema', async (t) => {
+    const schema = `jobs_${process.pid}_${Date.now().toString(36)}`;
+    const parsed = new URL(postgresUrl);
+    parsed.searchParams.set('schema', schema);
+    const first = await createStore({ store: parsed.toString(), dataDir: '/nonexistent' });
+    const second = await createStore({ store: parsed.toString(), dataDir: '/nonexistent' });
+    t.teardown(async () => {
+      await first.close();
+      await second.close();
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    });
+    jobStoreProtocol(t, { first: first.jobs, second: second.jobs });
+  });
+}
+
+/**
+ * A collection double: filters and sorts evaluated by mingo's query engine, update pipelines by its
+ * aggregation engine, each call atomic (no await between finding a document and replacing it), as one
+ * findOneAndUpdate is on a MongoDB server.
+ */
+function mingoJobCollection(documents: Document[]): JobCollection {
+  const replace = (filter: Document, update: Document[], sort?: Document): Document | null => {
+    let cursor = find(documents, filter);
+    if (sort) cursor = cursor.sort(sort);
+    const [match] = cursor.limit(1).all() as Document[];
+    if (!match) return null;
+    const updated = aggregate([match], update)[0] as Document;
+    documents[documents.findIndex((doc) => doc._id === match._id)] = updated;
+    return updated;
+  };
+  return {
+    async insertOne(doc: JobDocument) {
+      if (documents.some((existing) => existing._id === doc._id)) throw Object.assign(new Error('E11000 duplicate key'), { code: 11000 });
+      documents.push({ ...doc });
+    },
+    async findOneAndUpdate(filter, update, options) {
+      return replace(filter, update, options.sort) as JobDocument | null;
+    },
+    async updateOne(filter, update) {
+      return { matchedCount: replace(filter, update) ? 1 : 0 };
+    },
+    aggregate(pipeline) {
+      return { toArray: async () => aggregate(documents, pipeline) as Document[] };
+    },
+  };
+}
+
+t.test('MongoDB (mingo): two stores over one collection', async (t) => {
+  const documents: Document[] = [];
+  const collection = mingoJobCollection(documents);
+  jobStoreProtocol(t, { first: new MongoJobStore(collection), second: new MongoJobStore(collection) });
+});
