@@ -8,6 +8,7 @@ import { INDEX_TYPES, type IndexEntries, type IndexType } from '../../search/ind
 import type { VersionWrite } from '../port.js';
 import type { SqlDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
+import { CreateBatcher } from './create-batch.js';
 import { createInOneStatement, replaceInTwoStatements } from './cte-writes.js';
 import { encodeSortValue } from './sort-encoding.js';
 import { HISTORY_TABLE, INDEX_TABLES, INDEX_TABLE_NAMES, RESOURCE_TABLE, indexColumns, indexValues, sortKeysJson, storedRows } from './tables.js';
@@ -49,7 +50,7 @@ export async function writeVersionAlone(
   const row = versionRow(dialect, version);
   if (version.expectedPreviousVersion === 0) {
     try {
-      if (await createInOneStatement(autocommit, version, row)) return;
+      if (await batcherOf(autocommit).create(version, row)) return;
     } catch (error) {
       throw asConflict(error, dialect, version);
     }
@@ -61,6 +62,13 @@ export async function writeVersionAlone(
       throw asConflict(error, dialect, version);
     }
   });
+}
+
+const batchers = new WeakMap<SqlSession, CreateBatcher>();
+function batcherOf(autocommit: SqlSession): CreateBatcher {
+  let batcher = batchers.get(autocommit);
+  if (!batcher) batchers.set(autocommit, batcher = new CreateBatcher(autocommit));
+  return batcher;
 }
 
 function asConflict(error: unknown, dialect: SqlDialect, version: VersionWrite): unknown {

@@ -1,0 +1,71 @@
+/**
+ * Concurrent creates on PostgreSQL share statements (src/storage/sql/create-batch.ts): every resource must get its
+ * own index rows and history row, a repeated or existing id must fail alone, and the others must not notice.
+ * Runs when FHIR_TEST_POSTGRES_URL is set; a fresh schema, dropped at the end.
+ */
+import pg from 'pg';
+import t from 'tap';
+import { FhirError } from '../../src/fhir/errors.js';
+import type { Resource } from '../../src/fhir/types.js';
+import { createStore } from '../../src/storage/create-store.js';
+import type { VersionWrite } from '../../src/storage/port.js';
+import { fixtureRegistry } from './contract-fixtures.js';
+
+const url = process.env.FHIR_TEST_POSTGRES_URL;
+if (!url) {
+  t.comment('FHIR_TEST_POSTGRES_URL is not set: the PostgreSQL grouped-create tests did NOT run');
+  t.pass('skipped: no PostgreSQL server configured');
+} else {
+  const schema = `grouped_${process.pid}_${Date.now().toString(36)}`;
+  const parsed = new URL(url);
+  parsed.searchParams.set('schema', schema);
+  const store = await createStore({ store: parsed.toString(), dataDir: '/nonexistent' });
+  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await client.connect();
+  t.teardown(async () => {
+    await store.close();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  });
+
+  const patient = (id: string, family: string, given: string[]): VersionWrite => {
+    const resource: Resource = { resourceType: 'Patient', id, name: [{ family, given }], gender: 'female',
+      meta: { versionId: '1', lastUpdated: '2024-01-01T00:00:00.000Z' } };
+    return { resourceType: 'Patient', id, versionId: 1, lastUpdated: '2024-01-01T00:00:00.000Z', method: 'PUT', resource,
+      index: fixtureRegistry().extract(resource), expectedPreviousVersion: 0 };
+  };
+
+  t.test('creates issued together each get their own rows; a taken id fails alone', async (t) => {
+    await store.write(patient('taken', 'Before', ['Old']));
+    // different numbers of given names: index rows per resource differ, so misattached rows would show
+    const writes = Array.from({ length: 40 }, (_, n) => patient(`p${n}`, `Family${n}`, Array.from({ length: 1 + (n % 4) }, (_, g) => `G${n}x${g}`)));
+    const outcomes = await Promise.allSettled([
+      ...writes.map((write) => store.write(write)),
+      store.write(patient('taken', 'After', ['New'])),
+      store.write(patient('twice', 'First', ['A'])),
+      store.write(patient('twice', 'Second', ['B'])),
+    ]);
+    t.same(outcomes.slice(0, 40).map((outcome) => outcome.status), writes.map(() => 'fulfilled'), 'every fresh create succeeded');
+    const taken = outcomes[40]!;
+    t.equal(taken.status, 'rejected', 'creating an existing id fails');
+    t.equal(((taken as PromiseRejectedResult).reason as FhirError).code, 'version-conflict');
+    const twice = outcomes.slice(41).map((outcome) => outcome.status).sort();
+    t.same(twice, ['fulfilled', 'rejected'], 'of two creates of one id, exactly one succeeds');
+
+    for (let n = 0; n < 40; n++) {
+      const read = await store.read('Patient', `p${n}`);
+      t.equal((read?.resource?.name as { family: string }[])[0]!.family, `Family${n}`);
+    }
+    const { rows } = await client.query(`SELECT r.id, s.norm FROM fhir_resource r JOIN idx_string s ON s.rkey = r.rkey
+      WHERE s.param = 'given' AND r.id LIKE 'p%'`);
+    const misplaced = rows.filter((row: { id: string; norm: string }) => !row.norm.startsWith(`g${row.id.slice(1)}x`));
+    t.same(misplaced, [], 'every given-name index row belongs to its own resource');
+    t.equal(rows.length, writes.reduce((sum, _, n) => sum + 1 + (n % 4), 0), 'one row per given name');
+    const history = await client.query(`SELECT count(*)::int AS n FROM fhir_history h JOIN fhir_resource r USING (rkey)
+      WHERE r.id LIKE 'p%' AND h.version = 1`);
+    t.equal(history.rows[0].n, 40, 'one history row each');
+    t.equal((await store.read('Patient', 'taken'))?.resource?.name?.toString(), [{ family: 'Before', given: ['Old'] }].toString());
+    const found = await store.search({ types: ['Patient'], where: [], sort: [], count: 100, total: 'none' });
+    t.equal(found.items.length, 42, '40 + taken + twice');
+  });
+}
