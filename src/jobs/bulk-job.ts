@@ -1,11 +1,12 @@
 /**
- * Bulk Data jobs ($export, $import; Bulk Data Access IG 2.0, "Asynchronous Bulk Data Request Pattern") as
- * files under `<dataDir>/bulk/<jobId>/`: `job.json` holds the request, the state and a resumable position,
- * the NDJSON outputs sit beside it. `job.json` is replaced atomically (write + rename), so a crash leaves
- * either the previous checkpoint or the new one, and a restarted server resumes from it.
+ * Bulk Data jobs ($export, $import; Bulk Data Access IG 2.0, "Asynchronous Bulk Data Request Pattern"). The
+ * job itself (request, state, resumable position) is a job record in the database (store.jobs, kinds
+ * 'export' and 'import'; bulk-job-runner.ts), so every node answers for every job and only the node holding
+ * its lease runs it. Its NDJSON files are under `<dataDir>/bulk/<jobId>/`; nodes share that directory
+ * (docs/scale-out.md), so the node that takes a job over finds the files its checkpoint counts.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Condition } from '../search/ir.js';
 
@@ -85,7 +86,10 @@ export function isOutputFileName(value: string): boolean {
   return FILE_NAME.test(value);
 }
 
-/** The job folders under `<dataDir>/bulk`. */
+/** The job kinds the bulk runner claims. */
+export const BULK_JOB_KINDS: BulkJob['kind'][] = ['export', 'import'];
+
+/** The output folders of the jobs, under `<dataDir>/bulk`. */
 export class BulkJobFiles {
   readonly root: string;
 
@@ -103,40 +107,8 @@ export class BulkJobFiles {
     return path.join(this.dir(id), name);
   }
 
-  async save(job: BulkJob): Promise<void> {
-    const dir = this.dir(job.id);
-    await mkdir(dir, { recursive: true });
-    const target = path.join(dir, 'job.json');
-    const temporary = `${target}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(job));
-    await rename(temporary, target);
-  }
-
-  async load(id: string): Promise<BulkJob | undefined> {
-    if (!isJobId(id)) return undefined;
-    try {
-      return JSON.parse(await readFile(path.join(this.dir(id), 'job.json'), 'utf8')) as BulkJob;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-  }
-
-  /** every readable job, oldest first */
-  async list(): Promise<BulkJob[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.root);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const jobs: BulkJob[] = [];
-    for (const name of names.filter(isJobId)) {
-      const job = await this.load(name).catch(() => undefined);
-      if (job) jobs.push(job);
-    }
-    return jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  async create(id: string): Promise<void> {
+    await mkdir(this.dir(id), { recursive: true });
   }
 
   async remove(id: string): Promise<void> {
@@ -150,7 +122,7 @@ export interface BulkRunOptions {
   pageSize: number;
   /** NDJSON lines per transaction (import) */
   importBatchSize: number;
-  /** at most one job.json checkpoint per this many ms (always one at the end of a type or input) */
+  /** at most one checkpoint (job record saved, lease renewed) per this many ms (always one at the end of a type or input) */
   checkpointMs: number;
   /** pause after every page or import batch (0 in production) */
   pageDelayMs: number;
@@ -158,14 +130,26 @@ export interface BulkRunOptions {
 
 export const DEFAULT_RUN_OPTIONS: BulkRunOptions = { pageSize: 1000, importBatchSize: 1000, checkpointMs: 250, pageDelayMs: 0 };
 
+/** The runner's timing on top of the job tuning. */
+export interface BulkRunnerOptions extends BulkRunOptions {
+  /** the lease of a running job (job-lease.ts): how long a dead node's job waits before another node takes it over */
+  leaseMs: number;
+  /** how often an idle runner looks for queued jobs (other nodes' kick-offs) and lapsed leases */
+  pollMs: number;
+  /** this node's name as a job owner; a fresh one per runner when unset */
+  nodeId?: string;
+}
+
+export const DEFAULT_RUNNER_OPTIONS: BulkRunnerOptions = { ...DEFAULT_RUN_OPTIONS, leaseMs: 60_000, pollMs: 2_000 };
+
 /** What a running job may use: where its files go, how to checkpoint, and when to stop. */
 export interface JobRun {
   options: BulkRunOptions;
   /** absolute path of one of the job's output files */
   outputFile(name: string): string;
-  /** persist the job as it is now (its position included) */
+  /** persist the job as it is now (its position included); throws JobInterrupted when this node no longer holds the job */
   save(): Promise<void>;
-  /** aborted on cancel or server shutdown: the job checkpoints and throws JobInterrupted */
+  /** aborted on cancel, server shutdown or a lost lease: the job checkpoints and throws JobInterrupted */
   signal: AbortSignal;
   /** called after every page or batch, for progress displays */
   onProgress?(): void;

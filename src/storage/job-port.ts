@@ -62,8 +62,8 @@ export interface JobStore {
   renew(lease: JobLease, leaseMs: number, payload?: unknown): Promise<boolean>;
   /** ends the job with its final payload; false when the lease is lost (nothing is written then) */
   finish(lease: JobLease, state: 'completed' | 'failed', payload: unknown): Promise<boolean>;
-  /** gives the lease up at once (graceful stop), job still running and resumable by any node from `payload` */
-  release(lease: JobLease, payload: unknown): Promise<boolean>;
+  /** gives the lease up at once (graceful stop): still running, any node resumes it from the last renew's payload */
+  release(lease: JobLease): Promise<boolean>;
   /** marks the job cancelled (its owner stops at its next renew); false when unknown or already cancelled */
   cancel(id: string): Promise<boolean>;
 }

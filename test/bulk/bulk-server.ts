@@ -14,6 +14,8 @@ import type { ServerContext } from '../../src/interactions/types.js';
 import type { BulkRunOptions } from '../../src/jobs/bulk-job.js';
 import { startBulkJobRunner } from '../../src/jobs/bulk-job-runner.js';
 import { createServerContext } from '../../src/jobs/server-context.js';
+import type { JobRecord } from '../../src/storage/job-port.js';
+import { createStore } from '../../src/storage/create-store.js';
 
 export const BASE = 'http://localhost:80/fhir';
 
@@ -42,6 +44,18 @@ export async function startBulkServer(dataDir: string, runOptions?: Partial<Bulk
       await ctx.store.close();
     },
   };
+}
+
+/** The job record as the database holds it while no server runs (restart tests look at the saved position). */
+export async function savedJob(dataDir: string, jobId: string): Promise<JobRecord & { payload: Record<string, any> }> {
+  const store = await createStore({ store: 'sqlite', dataDir });
+  try {
+    const record = await store.jobs.get(jobId);
+    if (!record) throw new Error(`no job record ${jobId}`);
+    return record as JobRecord & { payload: Record<string, any> };
+  } finally {
+    await store.close();
+  }
 }
 
 /** Loads resources with PUT (ids kept) through one transaction. */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { ASYNC_HEADERS, firstIssue, ndjsonLines, pathOf, startBulkServer, tempDir, waitForCompletion, type BulkServer } from './bulk-server.js';
+import { ASYNC_HEADERS, firstIssue, ndjsonLines, pathOf, savedJob, startBulkServer, tempDir, waitForCompletion, type BulkServer } from './bulk-server.js';
 
 const dataDir = tempDir('fhir-bulk-import-');
 const importDir = path.join(dataDir, 'import');
@@ -152,8 +152,9 @@ t.test('an import survives a restart and completes without losing or repeating a
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await first.close();
-  const saved = JSON.parse(fs.readFileSync(path.join(restartDir, 'bulk', path.basename(statusUrl), 'job.json'), 'utf8'));
-  t.equal(saved.state, 'running');
+  const record = await savedJob(restartDir, path.basename(statusUrl));
+  t.equal(record.state, 'running');
+  const saved = record.payload;
   t.ok(saved.progress.inputs[0].linesDone >= 5 && saved.progress.inputs[0].linesDone < 20, `stopped at line ${saved.progress.inputs[0].linesDone}`);
 
   const second = await startBulkServer(restartDir);

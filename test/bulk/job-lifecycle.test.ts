@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
-  ASYNC_HEADERS, firstIssue, ndjsonLines, pathOf, putResources, startBulkServer, tempDir, waitForCompletion,
+  ASYNC_HEADERS, firstIssue, ndjsonLines, pathOf, putResources, savedJob, startBulkServer, tempDir, waitForCompletion,
 } from './bulk-server.js';
 
 const PATIENTS = 30;
@@ -106,9 +106,10 @@ t.test('a job survives a restart: it resumes from its checkpoint and completes, 
   await first.close();
 
   const jobId = path.basename(statusUrl);
-  const saved = JSON.parse(fs.readFileSync(path.join(dataDir, 'bulk', jobId, 'job.json'), 'utf8'));
-  t.equal(saved.state, 'running', 'left running on disk');
-  const position = saved.progress.positions.Patient;
+  const saved = await savedJob(dataDir, jobId);
+  t.match(saved, { state: 'running', leased: false }, 'left running in the database, released for any node to resume');
+  t.equal(saved.owner, undefined);
+  const position = saved.payload.progress.positions.Patient;
   t.ok(position.count >= 7 && position.count < PATIENTS, `stopped part-way (${position.count} of ${PATIENTS})`);
   t.ok(position.cursor, 'with the cursor to carry on from');
   fs.appendFileSync(path.join(dataDir, 'bulk', jobId, 'Patient.ndjson'), '{"resourceType":"Patient","id":"written-after-the-checkpoint"}\n');

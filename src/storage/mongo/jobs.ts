@@ -65,12 +65,12 @@ export function renewUpdate(leaseMs: number, payload?: unknown): Document[] {
   return [{ $set: set }];
 }
 
-/** finish (state given) or release (state undefined: stays running, claimable at once) */
-export function letGoUpdate(payload: unknown, state?: 'completed' | 'failed'): Document[] {
-  const set: Document = { payload: { $literal: JSON.stringify(payload) }, owner: null, leaseUntil: null, updatedAt: '$$NOW' };
-  if (state) set.state = { $literal: state };
-  return [{ $set: set }];
+export function finishUpdate(state: 'completed' | 'failed', payload: unknown): Document[] {
+  return [{ $set: { state: { $literal: state }, payload: { $literal: JSON.stringify(payload) }, owner: null, leaseUntil: null, updatedAt: '$$NOW' } }];
 }
+
+/** still running, nobody holds it: claimable at once */
+export const RELEASE_UPDATE: Document[] = [{ $set: { owner: null, leaseUntil: null, updatedAt: '$$NOW' } }];
 
 export function cancelFilter(id: string): Document {
   return { _id: id, state: { $ne: 'cancelled' } };
@@ -135,11 +135,11 @@ export class MongoJobStore implements JobStore {
   }
 
   async finish(lease: JobLease, state: 'completed' | 'failed', payload: unknown): Promise<boolean> {
-    return (await this.jobs.updateOne(heldFilter(lease), letGoUpdate(payload, state))).matchedCount === 1;
+    return (await this.jobs.updateOne(heldFilter(lease), finishUpdate(state, payload))).matchedCount === 1;
   }
 
-  async release(lease: JobLease, payload: unknown): Promise<boolean> {
-    return (await this.jobs.updateOne(heldFilter(lease), letGoUpdate(payload))).matchedCount === 1;
+  async release(lease: JobLease): Promise<boolean> {
+    return (await this.jobs.updateOne(heldFilter(lease), RELEASE_UPDATE)).matchedCount === 1;
   }
 
   async cancel(id: string): Promise<boolean> {

@@ -124,8 +124,8 @@ export class SqlJobStore implements JobStore {
     return this.held('state = ?, payload = ?, owner = NULL, lease_until = NULL', [state, JSON.stringify(payload)], lease);
   }
 
-  release(lease: JobLease, payload: unknown): Promise<boolean> {
-    return this.held('payload = ?, owner = NULL, lease_until = NULL', [JSON.stringify(payload)], lease);
+  release(lease: JobLease): Promise<boolean> {
+    return this.held('owner = NULL, lease_until = NULL', [], lease);
   }
 
   async cancel(id: string): Promise<boolean> {
