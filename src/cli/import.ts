@@ -1,28 +1,39 @@
 /**
- * npm run import -- [--report <file>] [--batch-size <n>] <files or folders>...
+ * npm run import -- [--report <file>] [--batch-size <n>] [--workers <n>] <files or folders>...
  *
  * Loads Bundles (.json, through the transaction/batch interactions) and NDJSON (.ndjson, streamed in
- * transactions of --batch-size lines) into the store configured by the FHIR_* environment (src/config.ts).
+ * transactions of --batch-size lines, prepared by --workers threads) into the store configured by the FHIR_* environment (src/config.ts).
  * Shows a progress line, writes every failed entry or line to the report file (NDJSON), and exits 1
  * when anything failed. Re-running it creates no duplicates (see src/jobs/import-runner.ts).
  */
 import { createWriteStream, statSync, unlinkSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config.js';
 import { createServerContext, publicBaseUrl } from '../jobs/server-context.js';
 import { importJsonFile, importNdjsonFile, listImportFiles, type ImportIssue } from '../jobs/import-runner.js';
+import { startPreparerPool } from '../jobs/import-pool.js';
 import { Progress, formatDuration } from '../jobs/progress.js';
+import type { ServerContext } from '../interactions/types.js';
 
-interface Arguments { paths: string[]; report: string; batchSize: number }
+async function holdsSearchParameters(ctx: ServerContext): Promise<boolean> {
+  return ((await ctx.store.search({ types: ['SearchParameter'], where: [], sort: [], count: 0, total: 'accurate' })).total ?? 0) > 0;
+}
 
-const USAGE = 'usage: npm run import -- [--report <file>] [--batch-size <n>] <files or folders>...';
+interface Arguments { paths: string[]; report: string; batchSize: number; workers: number }
+
+const USAGE = 'usage: npm run import -- [--report <file>] [--batch-size <n>] [--workers <n>] <files or folders>...';
+
+/** preparing lines (parse, validate, index) costs about what writing them does: one worker beside the writer on two cores */
+const DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
 
 function parseArguments(argv: string[]): Arguments {
-  const args: Arguments = { paths: [], report: `import-report-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`, batchSize: 1000 };
+  const args: Arguments = { paths: [], report: `import-report-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`, batchSize: 1000, workers: DEFAULT_WORKERS };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--report') args.report = argv[++i] ?? '';
     else if (arg === '--batch-size') args.batchSize = Number(argv[++i]);
+    else if (arg === '--workers') args.workers = Number(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -32,6 +43,7 @@ function parseArguments(argv: string[]): Arguments {
   if (args.paths.length === 0) throw new ConfigError(`no files or folders given\n${USAGE}`);
   if (!args.report) throw new ConfigError('--report needs a file name');
   if (!Number.isInteger(args.batchSize) || args.batchSize < 1) throw new ConfigError('--batch-size must be a positive integer');
+  if (!Number.isInteger(args.workers) || args.workers < 0) throw new ConfigError('--workers must be 0 (prepare lines on the writing thread) or more');
   return args;
 }
 
@@ -58,8 +70,10 @@ async function main(): Promise<number> {
     process.stderr.write('import: no .json or .ndjson files found\n');
     return 2;
   }
-  const ctx = await createServerContext(config);
   const baseUrl = publicBaseUrl(config);
+  // started first: the workers build their validator and registry while this thread opens the store
+  const pool = args.workers > 0 && files.some((file) => /\.ndjson$/i.test(file)) ? startPreparerPool(args.workers, [baseUrl]) : undefined;
+  const ctx = await createServerContext(config);
   const totalBytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
   const progress = new Progress(totalBytes, (text) => process.stderr.write(text), process.stderr.isTTY === true);
   const report = createWriteStream(args.report);
@@ -75,11 +89,16 @@ async function main(): Promise<number> {
   progress.start();
   try {
     for (const file of files) {
-      if (/\.ndjson$/i.test(file)) await importNdjsonFile(ctx, baseUrl, file, counters, args.batchSize);
+      if (/\.ndjson$/i.test(file)) {
+        // the workers know the pristine search parameters only: custom ones are indexed by this thread's registry
+        const preparer = pool && !(await holdsSearchParameters(ctx)) ? pool : undefined;
+        await importNdjsonFile(ctx, baseUrl, file, counters, { batchSize: args.batchSize, preparer });
+      }
       else await importJsonFile(ctx, baseUrl, file, counters);
     }
   } finally {
     progress.stop();
+    await pool?.close();
     await new Promise<void>((resolve) => report.end(resolve));
     await ctx.store.close();
   }

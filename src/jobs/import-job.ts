@@ -12,17 +12,14 @@ import { toOperationOutcome } from '../fhir/operation-outcome.js';
 import type { ServerContext } from '../interactions/types.js';
 import { checkpointer, type ImportInput, type ImportJob, type InputPosition, type JobRun } from './bulk-job.js';
 import { importNdjsonLines, type ImportIssue } from './import-runner.js';
-import { readNdjsonFile, type NdjsonLine } from './ndjson-reader.js';
+import { readNdjsonFileText, type NdjsonText } from './ndjson-reader.js';
 
 export const IMPORT_ERROR_FILE = 'errors.ndjson';
 
-/** Lines already done are skipped; a line of another type than the input declares is an error line. */
-async function* linesToImport(input: ImportInput, linesDone: number): AsyncGenerator<NdjsonLine> {
-  for await (const line of readNdjsonFile(input.path)) {
-    if (line.line <= linesDone) continue;
-    if (line.resource && line.resource.resourceType !== input.type) {
-      yield { line: line.line, bytes: line.bytes, error: `line ${line.line} is a ${line.resource.resourceType}, but the input declares type ${input.type}` };
-    } else yield line;
+/** Lines already done are skipped. */
+async function* linesToImport(input: ImportInput, linesDone: number): AsyncGenerator<NdjsonText> {
+  for await (const line of readNdjsonFileText(input.path)) {
+    if (line.line > linesDone) yield line;
   }
 }
 
@@ -76,7 +73,7 @@ export async function runImportJob(ctx: ServerContext, run: JobRun, job: ImportJ
           position.linesDone = lastLine;
           await save();
         },
-      }, run.options.importBatchSize);
+      }, { batchSize: run.options.importBatchSize, declaredType: input.type });
       await flush();
       position.done = true;
       await save(true);

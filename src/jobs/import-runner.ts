@@ -17,7 +17,8 @@ import { isValidId } from '../fhir/ids.js';
 import type { Resource } from '../fhir/types.js';
 import { batchOrTransaction } from '../interactions/bundle-dispatch.js';
 import type { InteractionRequest, ServerContext } from '../interactions/types.js';
-import { inBatches, readNdjsonFile, type NdjsonLine } from './ndjson-reader.js';
+import { inlinePreparer, type LinePreparer, type PreparedLine, type PrepareTools } from './import-prepare.js';
+import { inBatches, parseNdjsonLine, readNdjsonFileText, type NdjsonLine, type NdjsonText } from './ndjson-reader.js';
 
 export interface ImportIssue {
   source: string;
@@ -152,21 +153,125 @@ function writeEntry(resource: Resource): RawEntry {
   return { resource, request: { method: 'POST', url: resource.resourceType } };
 }
 
+export interface NdjsonImportOptions {
+  /** lines per transaction (1000) */
+  batchSize?: number;
+  /** $import: the type the input declares; a line of another type is an error line */
+  declaredType?: string;
+  /** where lines are prepared; by default on this thread with the server's validator and registry */
+  preparer?: LinePreparer;
+}
+
+/** chunks prepared ahead of the one being written, per preparer that runs elsewhere (memory stays a few chunks) */
+const PREPARED_AHEAD = 3;
+
+function preparerTools(ctx: ServerContext): PrepareTools {
+  return { validator: ctx.validator, extract: (resource) => ctx.searchParameters.extract(resource), resourceTypes: ctx.definitions.resourceTypes };
+}
+
 /**
- * NDJSON lines in transactions of `batchSize`; a transaction that fails is replayed as a batch so each
- * line gets its own outcome (the good lines are kept, the bad ones reported with their line number).
+ * NDJSON lines in transactions of `batchSize`. A chunk whose lines are all plain PUTs (import-prepare.ts "ready")
+ * is written directly, in one transaction; any other chunk, or one whose direct write meets a conflict, goes
+ * through the transaction interaction, and if that fails it is replayed as a batch so each line gets its own
+ * outcome (the good lines are kept, the bad ones reported with their line number).
  */
 export async function importNdjsonLines(
-  ctx: ServerContext, baseUrl: string, source: string, lines: AsyncIterable<NdjsonLine>, counters: ImportCounters, batchSize = 1000,
+  ctx: ServerContext, baseUrl: string, source: string, lines: AsyncIterable<NdjsonText>, counters: ImportCounters, options: NdjsonImportOptions = {},
 ): Promise<void> {
-  for await (const chunk of inBatches(lines, batchSize)) {
-    const valid = chunk.filter((line) => line.resource !== undefined);
-    for (const line of chunk) {
-      if (line.error !== undefined) counters.onIssue({ source, location: `line ${line.line}`, status: 400, diagnostics: line.error });
+  const inline = inlinePreparer(preparerTools(ctx));
+  let preparer = options.preparer ?? inline;
+  const prepare = (chunk: NdjsonText[]) => {
+    const prepared = preparer.prepare(chunk, { lastUpdated: ctx.now().toISOString(), declaredType: options.declaredType });
+    prepared.catch(() => undefined);
+    return { chunk, prepared };
+  };
+  const batches = inBatches(lines, options.batchSize ?? 1000)[Symbol.asyncIterator]();
+  const ahead: ReturnType<typeof prepare>[] = [];
+  for (;;) {
+    while (ahead.length < (preparer === inline ? 1 : PREPARED_AHEAD)) {
+      const next = await batches.next();
+      if (next.done) break;
+      ahead.push(prepare(next.value));
     }
-    if (valid.length > 0) await importChunk(ctx, baseUrl, source, valid, counters);
+    const current = ahead.shift();
+    if (!current) break;
+    const { chunk } = current;
+    const wroteSearchParameter = await importPrepared(ctx, baseUrl, source, chunk, await current.prepared, counters);
+    if (wroteSearchParameter && preparer !== inline) {
+      // the other threads' registries do not know the new parameter: what they prepared is indexed without it
+      preparer = inline;
+      ahead.splice(0, ahead.length, ...ahead.map((item) => prepare(item.chunk)));
+    }
     counters.onBytes(chunk.reduce((sum, line) => sum + line.bytes, 0));
-    await counters.onChunkDone?.(chunk[chunk.length - 1].line);
+    await counters.onChunkDone?.(chunk[chunk.length - 1]!.line);
+  }
+}
+
+/** Writes one prepared chunk; true when it went through the interactions and held a SearchParameter. */
+async function importPrepared(
+  ctx: ServerContext, baseUrl: string, source: string, chunk: NdjsonText[], prepared: PreparedLine[], counters: ImportCounters,
+): Promise<boolean> {
+  const ready: ReadyLine[] = [];
+  let others = 0;
+  prepared.forEach((line, n) => {
+    if (line.kind === 'error') counters.onIssue({ source, location: `line ${chunk[n]!.line}`, status: 400, diagnostics: line.error });
+    else if (line.kind === 'ready') ready.push(line);
+    else others++;
+  });
+  if (ready.length + others === 0) return false;
+  if (others === 0 && ready.length <= ctx.config.maxBundleEntries && distinctTargets(ready) && await writeReady(ctx, ready)) {
+    counters.onResources(ready.length);
+    return false;
+  }
+  const valid: NdjsonLine[] = [];
+  prepared.forEach((line, n) => {
+    if (line.kind === 'error') return;
+    const { line: number, bytes, text } = chunk[n]!;
+    valid.push({ line: number, bytes, resource: parseNdjsonLine(text, number).resource! });
+  });
+  await importChunk(ctx, baseUrl, source, valid, counters);
+  return valid.some((line) => line.resource?.resourceType === 'SearchParameter');
+}
+
+type ReadyLine = Extract<PreparedLine, { kind: 'ready' }>;
+
+/** a transaction may change a resource once: a chunk naming one twice takes the interaction path (and its outcome) */
+function distinctTargets(lines: readonly ReadyLine[]): boolean {
+  const keys = new Set(lines.map((line) => `${line.resourceType}/${line.id}`));
+  return keys.size === lines.length;
+}
+
+/** thrown inside writeReady's transaction to roll it back and leave the chunk to the interactions */
+class NotDirect extends Error {}
+
+/**
+ * The ready lines as PUTs in one transaction: what writeResourceVersion does for each (their resources are already
+ * validated, stamped and indexed), with the current versions read once for the chunk. False, with nothing written,
+ * when the interactions should decide instead: a version conflict (e.g. a deleted resource, whose version a read
+ * of live resources does not see) or a current version no older than the chunk's time.
+ */
+async function writeReady(ctx: ServerContext, lines: readonly ReadyLine[]): Promise<boolean> {
+  try {
+    await ctx.store.withTransaction(async (store) => {
+      const current = await store.readMany(lines.map((line) => ({ resourceType: line.resourceType, id: line.id })));
+      const versions = new Map(current.map((version) => [`${version.resourceType}/${version.id}`, version]));
+      for (const line of lines) {
+        const previous = versions.get(`${line.resourceType}/${line.id}`);
+        const meta = line.resource.meta!;
+        const lastUpdated = meta.lastUpdated as string;
+        if (previous && previous.lastUpdated >= lastUpdated) throw new NotDirect();
+        const versionId = (previous?.versionId ?? 0) + 1;
+        meta.versionId = String(versionId);
+        await store.write({
+          resourceType: line.resourceType, id: line.id, versionId, lastUpdated, method: 'PUT', resource: line.resource, index: line.index,
+          expectedPreviousVersion: previous?.versionId ?? 0,
+        });
+      }
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof NotDirect || error instanceof FhirError) return false;
+    throw error;
   }
 }
 
@@ -191,6 +296,6 @@ async function importChunk(ctx: ServerContext, baseUrl: string, source: string, 
   }
 }
 
-export async function importNdjsonFile(ctx: ServerContext, baseUrl: string, file: string, counters: ImportCounters, batchSize?: number): Promise<void> {
-  await importNdjsonLines(ctx, baseUrl, file, readNdjsonFile(file), counters, batchSize);
+export async function importNdjsonFile(ctx: ServerContext, baseUrl: string, file: string, counters: ImportCounters, options?: NdjsonImportOptions): Promise<void> {
+  await importNdjsonLines(ctx, baseUrl, file, readNdjsonFileText(file), counters, options);
 }

@@ -1,0 +1,85 @@
+/**
+ * The per-line work of an NDJSON import that needs no store: parse, validate, stamp meta, extract index entries.
+ * It runs on the writer's thread ($import) or in worker threads (import-worker.ts, the import command), so the
+ * writer only writes. A line comes out as one of:
+ *  - `error`: not a resource (the reader's messages), or not of the type the $import input declares;
+ *  - `ready`: a PUT Type/id that the interaction path would write unchanged: valid, with an id, no conditional
+ *    reference to resolve. Its resource is exactly what writeResourceVersion would store (interactions/write-version.ts),
+ *    with meta.versionId "1" for the writer to correct once it knows the current version;
+ *  - `other`: anything else (no id, invalid, a reference to resolve, a SearchParameter): the writer sends its
+ *    batch through the transaction/batch interactions as before, so outcomes and diagnostics are theirs.
+ */
+import { isValidId } from '../fhir/ids.js';
+import type { Resource } from '../fhir/types.js';
+import type { ResourceValidator } from '../fhir/validation.js';
+import type { IndexEntries } from '../search/index-entries.js';
+import { parseNdjsonLine, type NdjsonText } from './ndjson-reader.js';
+
+export interface PrepareTools {
+  validator: ResourceValidator;
+  extract(resource: Resource): IndexEntries;
+  resourceTypes: ReadonlySet<string>;
+}
+
+export interface PrepareOptions {
+  /** meta.lastUpdated of every ready line of the chunk */
+  lastUpdated: string;
+  /** $import: a line of another type is an error line */
+  declaredType?: string;
+}
+
+export type PreparedLine =
+  | { kind: 'error'; error: string }
+  | { kind: 'ready'; resourceType: string; id: string; resource: Resource; index: IndexEntries }
+  | { kind: 'other' };
+
+const CONDITIONAL_REFERENCE = /^[A-Z][A-Za-z]+\?/;
+
+/** true when some Reference.reference is a search (Type?query) that the transaction would resolve */
+function hasConditionalReference(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasConditionalReference);
+  if (typeof node !== 'object' || node === null) return false;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'reference' && typeof value === 'string' && CONDITIONAL_REFERENCE.test(value)) return true;
+    if (typeof value === 'object' && value !== null && hasConditionalReference(value)) return true;
+  }
+  return false;
+}
+
+export function prepareLine(tools: PrepareTools, input: NdjsonText, options: PrepareOptions): PreparedLine {
+  const parsed = parseNdjsonLine(input.text, input.line);
+  if (parsed.error !== undefined) return { kind: 'error', error: parsed.error };
+  const source = parsed.resource;
+  const resourceType = source.resourceType;
+  if (options.declaredType !== undefined && resourceType !== options.declaredType) {
+    return { kind: 'error', error: `line ${input.line} is a ${resourceType}, but the input declares type ${options.declaredType}` };
+  }
+  const id = source.id;
+  if (typeof id !== 'string' || !isValidId(id) || !tools.resourceTypes.has(resourceType) || resourceType === 'SearchParameter') return { kind: 'other' };
+  // no "?" anywhere in the line: no conditional reference, without walking the resource
+  if (input.text.includes('?') && hasConditionalReference(source)) return { kind: 'other' };
+  // the same shape, key order included, as writeResourceVersion gives a PUT
+  const resource: Resource = { ...source, id };
+  resource.meta = { ...(source.meta ?? {}), versionId: '1', lastUpdated: options.lastUpdated };
+  const invalid = tools.validator.validate(resource).some((issue) => issue.severity === 'error' || issue.severity === 'fatal');
+  if (invalid) return { kind: 'other' };
+  return { kind: 'ready', resourceType, id, resource, index: tools.extract(resource) };
+}
+
+export function prepareChunk(tools: PrepareTools, lines: readonly NdjsonText[], options: PrepareOptions): PreparedLine[] {
+  return lines.map((line) => prepareLine(tools, line, options));
+}
+
+/** Prepares chunks of lines; the results come back in the order of the lines. */
+export interface LinePreparer {
+  prepare(lines: readonly NdjsonText[], options: PrepareOptions): Promise<PreparedLine[]>;
+  close(): Promise<void>;
+}
+
+/** On the calling thread, with the server's own validator and registry (custom search parameters included). */
+export function inlinePreparer(tools: PrepareTools): LinePreparer {
+  return {
+    prepare: async (lines, options) => prepareChunk(tools, lines, options),
+    close: async () => {},
+  };
+}

@@ -1,0 +1,140 @@
+// NDJSON import writes plain PUT lines directly (import-prepare.ts "ready", import-runner.ts writeReady), optionally
+// prepared by worker threads: what it stores must be what the transaction interaction stores for the same PUTs,
+// re-imports and imports over deleted resources must version as PUT does, and a chunk naming a resource twice keeps
+// the interaction path's outcome.
+import t, { type Test } from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { loadConfig } from '../../src/config.js';
+import type { Resource } from '../../src/fhir/types.js';
+import { batchOrTransaction } from '../../src/interactions/bundle-dispatch.js';
+import type { ServerContext } from '../../src/interactions/types.js';
+import { startPreparerPool } from '../../src/jobs/import-pool.js';
+import type { LinePreparer } from '../../src/jobs/import-prepare.js';
+import { importNdjsonLines, type ImportIssue } from '../../src/jobs/import-runner.js';
+import { readNdjsonText } from '../../src/jobs/ndjson-reader.js';
+import { createServerContext } from '../../src/jobs/server-context.js';
+
+const BASE = 'http://localhost:80/fhir';
+
+async function context(t: Test): Promise<ServerContext> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-import-direct-'));
+  const ctx = await createServerContext({ ...loadConfig({}), dataDir, store: 'sqlite', seed: false });
+  t.teardown(async () => {
+    await ctx.store.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  return ctx;
+}
+
+async function importLines(ctx: ServerContext, lines: unknown[], options: { batchSize?: number; preparer?: LinePreparer } = {}) {
+  const issues: ImportIssue[] = [];
+  let resources = 0;
+  const text = lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n') + '\n';
+  await importNdjsonLines(ctx, BASE, 'test.ndjson', readNdjsonText(Readable.from([text])), {
+    onBytes: () => {}, onResources: (n) => { resources += n; }, onIssue: (issue) => issues.push(issue),
+  }, options);
+  return { issues, resources };
+}
+
+async function put(ctx: ServerContext, resources: Resource[]) {
+  await batchOrTransaction(ctx, {
+    baseUrl: BASE, method: 'POST', query: {}, headers: {}, prefer: { return: 'minimal' },
+    body: { resourceType: 'Bundle', type: 'transaction', entry: resources.map((resource) => ({ request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` }, resource })) },
+  });
+}
+
+const patient = (id: string, extra: Record<string, unknown> = {}): Resource => ({
+  resourceType: 'Patient', meta: { tag: [{ system: 'urn:t', code: 'x' }] }, id, name: [{ family: 'Ng', given: ['Ada'] }], birthDate: '1970-01-02', ...extra,
+});
+const observation = (id: string): Resource => ({
+  resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+  subject: { reference: 'Patient/p1' }, effectiveDateTime: '2020-01-01T10:00:00Z', valueQuantity: { value: 72, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+});
+
+/** the stored JSON without the server's time, which differs between two writes */
+function withoutTime(resource: Resource | undefined): string {
+  const copy = structuredClone(resource)!;
+  delete copy.meta!.lastUpdated;
+  return JSON.stringify(copy);
+}
+
+async function searchIds(ctx: ServerContext, type: string, param: string, index: 'token' | 'reference' | 'quantity', value: Record<string, unknown>): Promise<string[]> {
+  const page = await ctx.store.search({ types: [type], where: [{ kind: 'param', param, index, values: [value as never] }], sort: [], count: 100, total: 'none' });
+  return page.items.map((item) => item.id).sort();
+}
+
+for (const mode of ['this thread', 'worker threads'] as const) {
+  t.test(`${mode}: stores what a transaction of PUTs stores, indexed the same`, async (t) => {
+    const direct = await context(t);
+    const reference = await context(t);
+    const preparer = mode === 'worker threads' ? startPreparerPool(2, [BASE]) : undefined;
+    t.teardown(() => preparer?.close());
+    const lines = [patient('p1'), patient('p2', { active: true }), observation('o1'), observation('o2')];
+    const result = await importLines(direct, lines, { batchSize: 3, preparer });
+    t.same(result, { issues: [], resources: 4 });
+    await put(reference, structuredClone(lines));
+    for (const resource of lines) {
+      const stored = await direct.store.read(resource.resourceType, resource.id as string);
+      const expected = await reference.store.read(resource.resourceType, resource.id as string);
+      t.equal(stored?.versionId, 1);
+      t.equal(stored?.resource?.meta?.lastUpdated, stored?.lastUpdated, 'meta.lastUpdated is the version time');
+      t.equal(withoutTime(stored?.resource), withoutTime(expected?.resource), `${resource.resourceType}/${resource.id}: same JSON, key order included`);
+    }
+    for (const ctx of [direct, reference]) {
+      t.same(await searchIds(ctx, 'Observation', 'subject', 'reference', { kind: 'reference', targetType: 'Patient', targetId: 'p1' }), ['o1', 'o2']);
+      t.same(await searchIds(ctx, 'Patient', '_tag', 'token', { kind: 'token', op: 'eq', system: 'urn:t', code: 'x' }), ['p1', 'p2']);
+      t.same(await searchIds(ctx, 'Observation', 'code', 'token', { kind: 'token', op: 'eq', system: 'http://loinc.org', code: '8867-4' }), ['o1', 'o2']);
+    }
+  });
+}
+
+t.test('a re-import updates: new versions, history kept, no duplicates', async (t) => {
+  const ctx = await context(t);
+  await importLines(ctx, [patient('p1'), patient('p2')]);
+  const again = await importLines(ctx, [patient('p1', { gender: 'female' }), patient('p2')]);
+  t.same(again, { issues: [], resources: 2 });
+  const p1 = await ctx.store.read('Patient', 'p1');
+  t.equal(p1?.versionId, 2);
+  t.equal(p1?.resource?.meta?.versionId, '2', 'meta.versionId follows the version');
+  t.equal(p1?.resource?.gender, 'female');
+  const history = await ctx.store.history({ resourceType: 'Patient', id: 'p1', count: 10 });
+  t.same(history.items.map((v) => v.versionId), [2, 1]);
+  t.notOk(history.items[1]!.resource?.gender, 'the first version as it was');
+  t.equal((await ctx.store.search({ types: ['Patient'], where: [], sort: [], count: 0, total: 'accurate' })).total, 2);
+});
+
+t.test('an import over a deleted resource continues its versions, as PUT does', async (t) => {
+  const ctx = await context(t);
+  await importLines(ctx, [patient('p1')]);
+  await batchOrTransaction(ctx, {
+    baseUrl: BASE, method: 'POST', query: {}, headers: {}, prefer: { return: 'minimal' },
+    body: { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'DELETE', url: 'Patient/p1' } }] },
+  });
+  t.equal((await ctx.store.read('Patient', 'p1'))?.deleted, true);
+  const result = await importLines(ctx, [patient('p1'), patient('p2')]);
+  t.same(result, { issues: [], resources: 2 });
+  const p1 = await ctx.store.read('Patient', 'p1');
+  t.equal(p1?.versionId, 3);
+  t.equal(p1?.deleted, false);
+  t.equal(p1?.resource?.meta?.versionId, '3');
+  t.equal((await ctx.store.read('Patient', 'p2'))?.versionId, 1);
+});
+
+t.test('a chunk naming a resource twice, or holding an invalid line, keeps the interaction outcome', async (t) => {
+  const ctx = await context(t);
+  const twice = await importLines(ctx, [patient('p1'), patient('p1', { gender: 'male' })]);
+  t.same(twice, { issues: [], resources: 2 });
+  const p1 = await ctx.store.read('Patient', 'p1');
+  t.equal(p1?.versionId, 2, 'both PUTs applied in order');
+  t.equal(p1?.resource?.gender, 'male');
+
+  const mixed = await importLines(ctx, [patient('p3'), patient('bad', { birthDate: 'not a date' }), '{"resourceType":', patient('p4')]);
+  t.equal(mixed.resources, 2);
+  t.same(mixed.issues.map((issue) => [issue.location, issue.status]), [['line 3', 400], ['line 2', 400]]);
+  t.match(mixed.issues[1]!.diagnostics, /Bundle\.entry\[1\] \(PUT Patient\/bad\)/, 'diagnostics of the batch replay, entry index included');
+  t.notOk(await ctx.store.read('Patient', 'bad'));
+  t.equal((await ctx.store.read('Patient', 'p4'))?.versionId, 1);
+});
