@@ -68,4 +68,36 @@ if (!url) {
     const found = await store.search({ types: ['Patient'], where: [], sort: [], count: 100, total: 'none' });
     t.equal(found.items.length, 42, '40 + taken + twice');
   });
+
+  t.test('creates held back inside a transaction: seen by its reads, and a taken id still fails it', async (t) => {
+    await store.write(patient('held', 'Existing', ['E']));
+    const failed = await store.withTransaction(async (tx) => {
+      for (let n = 0; n < 30; n++) await tx.write(patient(`tx${n}`, `Tx${n}`, ['T']));
+      await tx.write(patient('held', 'Again', ['A']));
+      return 'committed';
+    }).catch((error: unknown) => error);
+    t.equal((failed as FhirError).code, 'version-conflict', 'the create of a taken id fails the transaction');
+    t.equal(await store.read('Patient', 'tx0'), undefined, 'and nothing of it is stored');
+
+    const seen = await store.withTransaction(async (tx) => {
+      for (let n = 0; n < 30; n++) await tx.write(patient(`ty${n}`, `Ty${n}`, ['T']));
+      const read = await tx.read('Patient', 'ty29');
+      await tx.write({ ...patient('ty29', 'Changed', ['C']), versionId: 2, expectedPreviousVersion: 1 });
+      await tx.write(patient('ty0', 'Twice', ['T']));
+      return read?.versionId;
+    }).catch((error: unknown) => error);
+    t.equal((seen as FhirError).code, 'version-conflict', 'a second create of an id in one transaction fails it');
+
+    const kept = await store.withTransaction(async (tx) => {
+      for (let n = 0; n < 30; n++) await tx.write(patient(`tz${n}`, `Tz${n}`, ['T']));
+      const read = await tx.read('Patient', 'tz29');
+      await tx.write({ ...patient('tz29', 'Changed', ['C']), versionId: 2, expectedPreviousVersion: 1 });
+      return read?.versionId;
+    });
+    t.equal(kept, 1, 'a read inside the transaction sees the held-back create');
+    t.equal((await store.read('Patient', 'tz29'))?.versionId, 2);
+    t.equal((await store.read('Patient', 'tz0'))?.versionId, 1);
+    const found = await store.search({ types: ['Patient'], where: [{ kind: 'param', param: 'family', index: 'string', values: [{ kind: 'string', op: 'starts', value: 'tz1' }] }], sort: [], count: 100, total: 'none' });
+    t.equal(found.items.length, 11, 'the held-back creates are indexed (tz1, tz10..tz19)');
+  });
 }

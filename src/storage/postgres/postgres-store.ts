@@ -18,6 +18,8 @@ import { postgresDialect } from '../sql/dialect.js';
 import { checkSchemaVersion, SCHEMA_VERSION, SCHEMA_VERSION_TABLE, schemaStatements } from '../sql/schema.js';
 import type { Row, SqlEngine, SqlSession } from '../sql/session.js';
 import { SqlStore } from '../sql/sql-store.js';
+import { DeferringSession } from '../sql/create-batch.js';
+import { writeOverExisting } from '../sql/writes.js';
 import { StatisticsRefresher } from './statistics.js';
 
 const DEFAULT_POOL_SIZE = 10;
@@ -134,7 +136,12 @@ class PostgresEngine implements SqlEngine {
       let broken = false;
       try {
         await client.query(begin);
-        const result = await fn(tx);
+        // a caller's creates are held back and sent together (create-batch.ts)
+        const deferring = mode === 'caller'
+          ? new DeferringSession(tx, (inner, version, row) => writeOverExisting(inner, postgresDialect, version, row))
+          : undefined;
+        const result = await fn(deferring ?? tx);
+        await deferring?.flush();
         await tx.run('COMMIT', []);
         return result;
       } catch (error) {

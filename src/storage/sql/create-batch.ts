@@ -89,3 +89,59 @@ export class CreateBatcher {
     }));
   }
 }
+
+/** resources per statement when deferred creates are sent (bounds the statement's arrays) */
+const DEFERRED_CHUNK = 500;
+
+/**
+ * A caller transaction's session whose creates wait (deferCreate) until the transaction's next statement or its
+ * commit, then go out together: a transaction Bundle of 500 creates costs a few statements instead of 500 round
+ * trips. Every statement flushes the waiting creates first, so reads inside the transaction see them and the order
+ * of effects is unchanged. A create whose id turns out to be taken takes `overExisting` (which may throw the
+ * version conflict: the transaction then fails, as it would have at the write).
+ */
+export class DeferringSession implements SqlSession {
+  private pending: { version: VersionWrite; row: VersionRow }[] = [];
+
+  constructor(
+    private readonly inner: SqlSession,
+    private readonly overExisting: (session: SqlSession, version: VersionWrite, row: VersionRow) => Promise<void>,
+  ) {}
+
+  deferCreate(version: VersionWrite, row: VersionRow): void {
+    this.pending.push({ version, row });
+  }
+
+  async all(sql: string, params: unknown[], options?: { reuse?: boolean }) {
+    await this.flush();
+    return this.inner.all(sql, params, options);
+  }
+
+  async run(sql: string, params: unknown[], options?: { reuse?: boolean }) {
+    await this.flush();
+    return this.inner.run(sql, params, options);
+  }
+
+  async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      // distinct keys per statement; a repeated key goes in a later one (where it meets its first create)
+      const keys = new Set<string>();
+      const chunk: typeof this.pending = [];
+      const rest: typeof this.pending = [];
+      for (const write of this.pending) {
+        const key = `${write.version.resourceType}/${write.version.id}`;
+        if (chunk.length < DEFERRED_CHUNK && !keys.has(key)) {
+          keys.add(key);
+          chunk.push(write);
+        } else rest.push(write);
+      }
+      this.pending = rest;
+      const created = chunk.length === 1
+        ? [await createInOneStatement(this.inner, chunk[0]!.version, chunk[0]!.row)]
+        : await createManyInOneStatement(this.inner, chunk);
+      for (let k = 0; k < chunk.length; k++) {
+        if (!created[k]) await this.overExisting(this.inner, chunk[k]!.version, chunk[k]!.row);
+      }
+    }
+  }
+}

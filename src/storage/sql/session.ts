@@ -1,3 +1,6 @@
+import type { VersionWrite } from '../port.js';
+import type { VersionRow } from './writes.js';
+
 /** Where statements run: a connection (SQLite) or a pooled client (PostgreSQL), inside or outside a transaction. */
 export type Row = Record<string, unknown>;
 
@@ -9,6 +12,11 @@ export interface SqlSession {
   all(sql: string, params: unknown[], options?: StatementOptions): Promise<Row[]>;
   /** a statement that returns nothing */
   run(sql: string, params: unknown[], options?: StatementOptions): Promise<void>;
+  /**
+   * Takes a create (expected previous version 0) to send later, with others, before this session's next statement
+   * or its commit (PostgreSQL caller transactions); absent where each write runs at once.
+   */
+  deferCreate?(version: VersionWrite, row: VersionRow): void;
 }
 
 /**

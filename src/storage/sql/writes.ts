@@ -30,8 +30,19 @@ const REUSE = { reuse: true } as const;
 const DELETE_INDEX_ROWS = INDEX_TABLE_NAMES.map((table) => `DELETE FROM ${table} WHERE rkey = ?`);
 
 export async function writeVersion(session: SqlSession, dialect: SqlDialect, version: VersionWrite): Promise<void> {
+  const row = versionRow(dialect, version);
+  if (version.expectedPreviousVersion === 0 && session.deferCreate) return session.deferCreate(version, row);
   try {
-    await replaceVersion(session, dialect, version, versionRow(dialect, version));
+    await replaceVersion(session, dialect, version, row);
+  } catch (error) {
+    throw asConflict(error, dialect, version);
+  }
+}
+
+/** a create that found its id taken: the read-check-update path (version conflict unless the resource was deleted) */
+export async function writeOverExisting(session: SqlSession, dialect: SqlDialect, version: VersionWrite, row: VersionRow): Promise<void> {
+  try {
+    await replaceVersion(session, dialect, version, row, true);
   } catch (error) {
     throw asConflict(error, dialect, version);
   }
