@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Resource } from '../fhir/types.js';
 import type { InteractionResult } from '../interactions/types.js';
+import { serializeBody } from '../response/raw-json.js';
 import { FHIR_JSON, negotiateResponseType } from './negotiation.js';
 
 function queryValue(request: FastifyRequest, name: string): string | undefined {
@@ -26,7 +27,7 @@ export function writeResource(request: FastifyRequest, reply: FastifyReply, stat
   if (body === undefined || status === 204 || status === 304) return reply.send();
   const pretty = queryValue(request, '_pretty') === 'true';
   reply.header('content-type', `${responseType(request)}; charset=utf-8`);
-  return reply.send(pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body));
+  return reply.send(serializeBody(body, pretty));
 }
 
 export function writeResult(request: FastifyRequest, reply: FastifyReply, result: InteractionResult): FastifyReply {

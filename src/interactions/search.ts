@@ -10,10 +10,11 @@ import type { BundleEntry, R4, Resource } from '../fhir/types.js';
 import { parseSearch } from '../search/parse.js';
 import type { Condition, SearchQuery } from '../search/ir.js';
 import { explainIssues } from '../search/explain.js';
-import { outcomeEntry, searchEntry, searchsetBundle } from '../response/bundle.js';
+import { outcomeEntry, storedSearchEntry, searchEntry, searchsetBundle } from '../response/bundle.js';
 import { MAX_INCLUDE_ITERATIONS, resolveIncludes } from '../response/includes.js';
 import { decodeCursor, pagingLinks } from '../response/paging.js';
 import { selectElements, summarize, type SummaryMode } from '../response/summary.js';
+import type { StoredVersion } from '../storage/port.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 
 /** Parameters about the HTTP exchange, not the search (http/ reads them). */
@@ -84,7 +85,7 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
   const parsedAt = performance.now();
   const page = await ctx.store.search(query);
   const searchedAt = performance.now();
-  const matches = page.items.flatMap((version) => (version.resource ? [version.resource] : []));
+  const found = page.items.filter((version) => !version.deleted);
   const issues: Issue[] = ignoredOutcomeIssues(parsed.ignored);
   if (parsed.countLimited) {
     issues.push({
@@ -95,16 +96,21 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
   }
   const entries: BundleEntry[] = [];
   const present = (resource: Resource) => summarize(ctx.definitions, resource, summary);
-  for (const resource of matches) {
+  // a match shown whole goes out as the text the store holds (response/raw-json.ts)
+  const whole = (summary === undefined || summary === 'false') && !parsed.elements?.length;
+  for (const version of found) {
     // _containedType=contained: a container found through its contained resources gives those instead
-    if (contained && parsed.containedType === 'contained' && resource.resourceType !== scope.resourceType) {
-      entries.push(...await containedEntries(ctx.store, req.baseUrl, [resource], scope.resourceType!, contained.inside));
-    } else entries.push(searchEntry(req.baseUrl, selectElements(ctx.definitions, present(resource), parsed.elements), 'match'));
+    if (contained && parsed.containedType === 'contained' && version.resourceType !== scope.resourceType) {
+      entries.push(...await containedEntries(ctx.store, req.baseUrl, [version.resource!], scope.resourceType!, contained.inside));
+    } else if (whole && version.json !== undefined) {
+      entries.push(storedSearchEntry(req.baseUrl, version as StoredVersion & { json: string }, 'match'));
+    } else entries.push(searchEntry(req.baseUrl, selectElements(ctx.definitions, present(version.resource!), parsed.elements), 'match'));
   }
   let includedCount = 0;
   let includesMs = 0;
   if (!countOnly && (parsed.includes.length > 0 || parsed.revIncludes.length > 0)) {
     const includeStart = performance.now();
+    const matches = found.map((version) => version.resource!);
     const included = await resolveIncludes(ctx.store, ctx.searchParameters, matches,
       parsed.includes, parsed.revIncludes, ctx.config.maxIncludes);
     includedCount = included.resources.length;

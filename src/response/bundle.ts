@@ -1,6 +1,7 @@
 /** Bundle builders: searchset (R4 search.html#bundle) and history (R4 http.html#history). */
 import type { Bundle, BundleEntry, OperationOutcome, R4, Resource } from '../fhir/types.js';
 import type { StoredVersion } from '../storage/port.js';
+import { markStoredTextEntries, storedTextEntry } from './raw-json.js';
 
 export function fullUrl(baseUrl: string, resource: { resourceType: string; id?: string }): string {
   return `${baseUrl}/${resource.resourceType}/${resource.id}`;
@@ -8,6 +9,11 @@ export function fullUrl(baseUrl: string, resource: { resourceType: string; id?: 
 
 export function searchEntry(baseUrl: string, resource: Resource, mode: 'match' | 'include'): BundleEntry {
   return { fullUrl: fullUrl(baseUrl, resource), resource: resource as unknown as R4.FhirResource, search: { mode } };
+}
+
+/** searchEntry for a version the store has as JSON text: serialised as that text unless read (raw-json.ts) */
+export function storedSearchEntry(baseUrl: string, version: StoredVersion & { json: string }, mode: 'match' | 'include'): BundleEntry {
+  return storedTextEntry(fullUrl(baseUrl, version), version, mode);
 }
 
 export function outcomeEntry(outcome: OperationOutcome): BundleEntry {
@@ -19,6 +25,7 @@ export function searchsetBundle(parts: { total?: number; links: R4.BundleLink[];
   if (parts.total !== undefined) bundle.total = parts.total;
   bundle.link = parts.links;
   if (parts.entries.length > 0) bundle.entry = parts.entries;
+  markStoredTextEntries(bundle, parts.entries);
   return bundle;
 }
 

@@ -18,6 +18,11 @@ export interface StoredVersion {
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** the stored JSON, with meta.versionId and meta.lastUpdated already set */
   resource?: Resource;
+  /**
+   * `resource` as the JSON text the engine stored, when it holds it as text (SQLite search pages): responses send
+   * it unchanged instead of serialising the parsed resource again
+   */
+  json?: string;
 }
 
 export interface VersionWrite {

@@ -1,11 +1,12 @@
 /** SearchQuery -> SQL: current, non-deleted rows matching every condition, sorted and keyset-paged. */
+import type { Resource } from '../../fhir/types.js';
 import type { SearchQuery } from '../../search/ir.js';
-import type { SearchPage } from '../port.js';
+import type { SearchPage, StoredVersion } from '../port.js';
 import { ConditionCompiler, type BlockOptions } from './conditions.js';
 import type { SqlDialect } from './dialect.js';
 import { fetchPage, Params, type KeyValue, type OrderColumn } from './paging.js';
 import { rowToVersion, VERSION_COLUMNS } from './rows.js';
-import type { SqlSession } from './session.js';
+import type { Row, SqlSession } from './session.js';
 import { RESOURCE_TABLE, sortKeyName } from './tables.js';
 
 function whereClauses(query: SearchQuery, params: Params, dialect: SqlDialect, options?: BlockOptions): string[] {
@@ -51,7 +52,7 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
     shape: 'search:' + query.sort.map((key) => (key.descending ? '-' : '') + key.param).join(','),
     cursor: query.cursor,
   });
-  const result: SearchPage = { items: page.rows.map((row) => rowToVersion(dialect, row)) };
+  const result: SearchPage = { items: page.rows.map((row) => pageVersion(dialect, row)) };
   if (query.total !== 'none') {
     // a first page holding every match is its own total: no COUNT statement (a round trip on PostgreSQL)
     result.total = query.cursor === undefined && !page.nextCursor ? page.rows.length : await countMatches(session, dialect, query);
@@ -59,4 +60,34 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   if (page.nextCursor) result.nextCursor = page.nextCursor;
   if (page.previousCursor) result.previousCursor = page.previousCursor;
   return result;
+}
+
+/**
+ * A matched row as a version whose resource is parsed only when read: a response that sends the stored text
+ * (version.json) never parses it. PostgreSQL hands JSONB over parsed, in its own key order, so it has no such text.
+ */
+function pageVersion(dialect: SqlDialect, row: Row): StoredVersion {
+  const content = row.content;
+  if (dialect.name !== 'sqlite' || typeof content !== 'string' || Number(row.deleted) === 1) return rowToVersion(dialect, row);
+  const version: StoredVersion = {
+    resourceType: row.type as string,
+    id: row.id as string,
+    versionId: Number(row.version),
+    lastUpdated: new Date(Number(row.last_updated)).toISOString(),
+    deleted: false,
+    method: row.method as StoredVersion['method'],
+    json: content,
+  };
+  let parsed: Resource | undefined;
+  Object.defineProperty(version, 'resource', {
+    enumerable: true,
+    configurable: true,
+    get: () => (parsed ??= dialect.decodeContent(content)),
+    set(resource: Resource | undefined) {
+      // a caller replacing the resource: the stored text no longer describes it
+      Object.defineProperty(version, 'resource', { value: resource, enumerable: true, configurable: true, writable: true });
+      delete version.json;
+    },
+  });
+  return version;
 }
