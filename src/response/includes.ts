@@ -37,9 +37,8 @@ const versionKey = (target: Target) => `${keyOf(target)}/_history/${target.versi
 function referencedTargets(registry: SearchParameterRegistry, resource: Resource, spec: IncludeRequest): Target[] {
   if (spec.sourceType !== '*' && spec.sourceType !== resource.resourceType) return [];
   const targets: Target[] = [];
-  for (const entry of registry.extract(resource).reference) {
-    // `$` marks entries of composite components and contained resources, not the resource's own references
-    if (spec.param === '*' ? entry.param.includes('$') : entry.param !== spec.param) continue;
+  // only the resource's own reference parameters: not composite components, not contained resources
+  for (const entry of registry.extractReferences(resource, spec.param)) {
     if (!entry.targetType || !entry.targetId) continue;
     if (spec.targetType && entry.targetType !== spec.targetType) continue;
     const version = entry.version !== null && /^[1-9][0-9]*$/.test(entry.version) ? entry.version : undefined;

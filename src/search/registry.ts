@@ -2,7 +2,7 @@
  * Search parameters per resource type, FHIRPath compiled once. Holds the pristine R4 SearchParameters
  * and custom SearchParameter resources (addCustom/removeCustom take effect at once, no restart).
  */
-import type { IndexEntries } from './index-entries.js';
+import type { IndexEntries, ReferenceEntry } from './index-entries.js';
 import type { R4, Resource } from '../fhir/types.js';
 import type { Definitions } from '../fhir/definitions.js';
 import { FhirError } from '../fhir/errors.js';
@@ -32,6 +32,8 @@ export interface SearchParameterRegistry {
   get(resourceType: string, code: string): SearchParamDef | undefined;
   /** index entries for every parameter of the resource's type */
   extract(resource: Resource): IndexEntries;
+  /** the entries extract gives for the resource's own reference parameter `code` ('*': every one), for _include */
+  extractReferences(resource: Resource, code: string): ReferenceEntry[];
   /** a parameter by its canonical url (composite components name theirs this way) */
   byUrl(url: string): SearchParamDef | undefined;
   /** register (or replace) a custom SearchParameter resource; takes effect immediately */
@@ -194,6 +196,16 @@ export function createSearchParameterRegistry(defs: Definitions, options: Regist
         return extractEntries(inner, innerParams ? innerParams.values() : [], { baseUrls });
       });
       return out;
+    },
+    extractReferences(resource, code) {
+      const params = compiled.get(resource.resourceType);
+      if (!params) return [];
+      const wanted: CompiledParam[] = [];
+      if (code !== '*') {
+        const param = params.get(code);
+        if (param?.def.type === 'reference') wanted.push(param);
+      } else for (const param of params.values()) if (param.def.type === 'reference') wanted.push(param);
+      return wanted.length ? extractEntries(resource, wanted, { baseUrls }).reference : [];
     },
     addCustom(sp) {
       checkCustom(sp);
