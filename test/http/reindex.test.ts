@@ -91,7 +91,7 @@ t.test('a job stopped part way is persisted and resumed', async (t) => {
   const job = await createJob(server.ctx, 'system (Device,Patient)', ['Device', 'Patient']);
   let pages = 0;
   await runJob(server.ctx, job, () => pages++ > 0);
-  const stored = loadJob(server.ctx, job.id)!;
+  const stored = (await loadJob(server.ctx, job.id))!;
   t.match(stored, { status: 'running', position: { type: 1 } }, 'stopped after Device, position on disk');
   t.equal(await ids(server, '/fhir/Patient?nickname=Jim'), 409, 'Patient not covered yet');
   const status = json((await send(server, 'GET', `/fhir/$reindex?job=${job.id}`)).body);

@@ -13,14 +13,16 @@
  * Without Prefer: respond-async the request runs the job to its end and answers 200 with a Parameters
  * resource (counts per type, the parameters it made searchable). With Prefer: respond-async it answers
  * 202 Accepted at once with Content-Location [base]/$reindex?job=<id>, the job runs in the background.
- * Either way progress is persisted after every page, and a job cut short resumes at the next start.
+ * Either way the job is a record in the database (reindex-job.ts): progress is saved there after every page, any
+ * node answers GET for it, and a job whose node stopped or died is resumed by another node (or the same one
+ * after a restart).
  */
 import { FhirError } from '../../fhir/errors.js';
 import { informationalOutcome } from '../../fhir/operation-outcome.js';
 import type { Resource } from '../../fhir/types.js';
 import { customParametersOf } from '../../search/custom-parameters-store.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from '../types.js';
-import { createJob, isRunning, listJobs, loadJob, reindexOne, runJob, type ReindexJob } from './reindex-job.js';
+import { createJob, listJobs, loadJob, reindexOne, runJob, type ReindexJob, type StoredReindexJob } from './reindex-job.js';
 
 type Parameter = { name: string; valueString?: string; valueCode?: string; valueId?: string; valueInteger?: number; valueBoolean?: boolean; part?: Parameter[] };
 
@@ -30,10 +32,13 @@ function building(ctx: ServerContext): Parameter[] {
   return (customParametersOf(ctx.store)?.building() ?? []).map((b) => ({ name: 'building', valueString: `${b.resourceType}.${b.code}` }));
 }
 
-function jobParameters(ctx: ServerContext, job: ReindexJob): Parameter[] {
+/** running and no node holds it: it stopped with its node (another node, or a restart, resumes it) */
+const isStopped = (job: StoredReindexJob) => job.status === 'running' && !job.leased && !job.queued;
+
+function jobParameters(job: StoredReindexJob): Parameter[] {
   const parameters: Parameter[] = [
     { name: 'job', valueId: job.id },
-    { name: 'status', valueCode: job.status === 'running' && !isRunning(ctx, job.id) ? 'stopped' : job.status },
+    { name: 'status', valueCode: isStopped(job) ? 'stopped' : job.status },
     { name: 'scope', valueString: job.scope },
     { name: 'total', valueInteger: sum(job, 'total') },
     { name: 'processed', valueInteger: sum(job, 'processed') },
@@ -73,9 +78,9 @@ function progressHeader(job: ReindexJob): string {
   return `${sum(job, 'processed')} of ${total} resources (${job.progress.filter((p) => p.done).length} of ${job.progress.length} types)`;
 }
 
-function statusResult(ctx: ServerContext, job: ReindexJob): InteractionResult {
+function statusResult(ctx: ServerContext, job: StoredReindexJob): InteractionResult {
   const headers: Record<string, string> = job.status === 'running' ? { 'x-progress': progressHeader(job) } : {};
-  return { status: job.status === 'running' && isRunning(ctx, job.id) ? 202 : 200, headers, body: parametersResource([...jobParameters(ctx, job), ...building(ctx)]) };
+  return { status: job.status === 'running' && !isStopped(job) ? 202 : 200, headers, body: parametersResource([...jobParameters(job), ...building(ctx)]) };
 }
 
 function typesToIndex(ctx: ServerContext, req: InteractionRequest): { scope: string; types: string[] } {
@@ -106,22 +111,21 @@ export async function reindex(ctx: ServerContext, req: InteractionRequest): Prom
   if (req.method === 'GET' || req.method === 'HEAD') {
     if (req.resourceType) throw new FhirError('method-not-allowed', '$reindex changes the index: use POST', { headers: { allow: 'POST' } });
     if (jobId === undefined) {
-      const jobs = listJobs(ctx).map((job): Parameter => ({ name: 'job', part: jobParameters(ctx, job) }));
+      const jobs = (await listJobs(ctx)).map((job): Parameter => ({ name: 'job', part: jobParameters(job) }));
       return { status: 200, headers: {}, body: parametersResource([...building(ctx), ...jobs]) };
     }
-    const job = loadJob(ctx, jobId);
+    const job = await loadJob(ctx, jobId);
     if (!job) throw new FhirError('not-found', `There is no $reindex job "${jobId}"`);
     return statusResult(ctx, job);
   }
   if (req.resourceType && req.id) return reindexInstance(ctx, req.resourceType, req.id);
   let job: ReindexJob;
   if (jobId !== undefined) {
-    const found = loadJob(ctx, jobId);
+    const found = await loadJob(ctx, jobId);
     if (!found) throw new FhirError('not-found', `There is no $reindex job "${jobId}"`);
+    // completed, or another node runs it: nothing to resume
+    if (found.status === 'completed' || found.leased) return statusResult(ctx, found);
     job = found;
-    if (job.status === 'completed') return statusResult(ctx, job);
-    job.status = 'running';
-    delete job.error;
   } else {
     const { scope, types } = typesToIndex(ctx, req);
     job = await createJob(ctx, scope, types);
