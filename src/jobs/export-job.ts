@@ -69,7 +69,8 @@ async function exportType(ctx: ServerContext, run: JobRun, job: ExportJob, type:
         const page = await ctx.store.search({ types: [type], where, sort: EXPORT_ORDER, count: run.options.pageSize, cursor: position.cursor, total: 'none' });
         if (page.items.length > 0) {
           let text = '';
-          for (const version of page.items) text += `${JSON.stringify(version.resource)}\n`;
+          // the stored text when the engine has it (SQLite): it is what JSON.stringify would give, without parsing it first
+          for (const version of page.items) text += `${version.json ?? JSON.stringify(version.resource)}\n`;
           const bytes = Buffer.from(text, 'utf8');
           await handle.write(bytes);
           position.bytes += bytes.length;
