@@ -64,8 +64,14 @@ export class BulkJobRunner {
 
   /** The job as last saved, whichever node runs it; undefined when unknown or cancelled. */
   async get(id: string): Promise<BulkJob | undefined> {
+    return (await this.find(id))?.job;
+  }
+
+  /** The job, and the fence of its latest claim (which folder holds its files: BulkJobFiles.outputDir). */
+  async find(id: string): Promise<{ job: BulkJob; fence: number } | undefined> {
     const record = await this.ctx.store.jobs.get(id);
-    return record && bulkJobOf(record);
+    const job = record && bulkJobOf(record);
+    return job && { job, fence: record.fence };
   }
 
   /**
@@ -117,23 +123,23 @@ export class BulkJobRunner {
     held.lost.addEventListener('abort', () => abort.abort(), { once: true });
     const running: RunningJob = { id: job.id, abort, finished: Promise.resolve() };
     this.running = running;
-    running.finished = this.run(job, held, abort.signal).finally(() => {
+    running.finished = this.run(job, held, abort.signal, record.fence).finally(() => {
       held.end();
       this.running = undefined;
       this.pump();
     });
   }
 
-  private async run(job: BulkJob, held: HeldJob, signal: AbortSignal): Promise<void> {
+  private async run(job: BulkJob, held: HeldJob, signal: AbortSignal, fence: number): Promise<void> {
     const run: JobRun = {
       options: this.options,
-      outputFile: (name) => this.files.file(job.id, name),
+      outputFile: (name) => this.files.file(job.id, name, fence),
       // a node that lost the job stops before writing anything more: the new owner may already be writing its files
       save: async () => { if (!(await held.save(job))) throw new JobInterrupted(); },
       signal,
     };
     try {
-      await this.files.create(job.id);
+      await this.files.takeOver(job.id, fence);
       if (job.kind === 'export') await runExportJob(this.ctx, run, job);
       else await runImportJob(this.ctx, run, job);
       job.completedAt = this.ctx.now().toISOString();

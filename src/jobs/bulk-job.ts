@@ -3,10 +3,12 @@
  * job itself (request, state, resumable position) is a job record in the database (store.jobs, kinds
  * 'export' and 'import'; bulk-job-runner.ts), so every node answers for every job and only the node holding
  * its lease runs it. Its NDJSON files are under `<dataDir>/bulk/<jobId>/`; nodes share that directory
- * (docs/scale-out.md), so the node that takes a job over finds the files its checkpoint counts.
+ * (docs/scale-out.md), so the node that takes a job over finds the files its checkpoint counts. Each later
+ * claim of a job (fence 2, 3, ...) writes into a folder of its own, `fence-<n>/`, starting from a copy of the
+ * previous owner's files: an owner that stalled past its lease and still writes a page cannot touch them.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Condition } from '../search/ir.js';
 
@@ -102,18 +104,47 @@ export class BulkJobFiles {
     return path.join(this.root, id);
   }
 
-  file(id: string, name: string): string {
+  /** where the owner holding `fence` writes: the job folder for the first claim, a folder of its own for each later one */
+  outputDir(id: string, fence: number): string {
+    return fence <= 1 ? this.dir(id) : path.join(this.dir(id), `fence-${fence}`);
+  }
+
+  file(id: string, name: string, fence = 1): string {
     if (!isOutputFileName(name)) throw new Error(`not an output file name: ${name}`);
-    return path.join(this.dir(id), name);
+    return path.join(this.outputDir(id, fence), name);
   }
 
   async create(id: string): Promise<void> {
     await mkdir(this.dir(id), { recursive: true });
   }
 
+  /**
+   * Prepares the folder of the owner holding `fence`: a copy of the files of the latest earlier owner that
+   * wrote any (the job cuts them back to its checkpoint itself), made under a temporary name and renamed, so a
+   * folder that exists is complete even if this node dies while copying.
+   */
+  async takeOver(id: string, fence: number): Promise<void> {
+    await this.create(id);
+    if (fence <= 1 || (await exists(this.outputDir(id, fence)))) return;
+    let source: string | undefined;
+    for (let earlier = fence - 1; earlier >= 1 && source === undefined; earlier--) {
+      if (await exists(this.outputDir(id, earlier))) source = this.outputDir(id, earlier);
+    }
+    const temporary = `${this.outputDir(id, fence)}.${randomUUID()}.tmp`;
+    await mkdir(temporary);
+    for (const name of source ? (await readdir(source)).filter(isOutputFileName) : []) {
+      await copyFile(path.join(source!, name), path.join(temporary, name));
+    }
+    await rename(temporary, this.outputDir(id, fence));
+  }
+
   async remove(id: string): Promise<void> {
     await rm(this.dir(id), { recursive: true, force: true });
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false);
 }
 
 /** Tuning of the job runner; tests slow it down to stop a job half-way. */

@@ -11,7 +11,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { batchOrTransaction } from '../../src/interactions/bundle-dispatch.js';
 import type { ServerContext } from '../../src/interactions/types.js';
-import type { BulkRunOptions } from '../../src/jobs/bulk-job.js';
+import type { BulkRunnerOptions } from '../../src/jobs/bulk-job.js';
 import { startBulkJobRunner } from '../../src/jobs/bulk-job-runner.js';
 import { createServerContext } from '../../src/jobs/server-context.js';
 import type { JobRecord } from '../../src/storage/job-port.js';
@@ -31,7 +31,7 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startBulkServer(dataDir: string, runOptions?: Partial<BulkRunOptions>, overrides: Partial<Config> = {}): Promise<BulkServer> {
+export async function startBulkServer(dataDir: string, runOptions?: Partial<BulkRunnerOptions>, overrides: Partial<Config> = {}): Promise<BulkServer> {
   const config: Config = { ...loadConfig({}), dataDir, store: 'sqlite', seed: false, ...overrides };
   const ctx = await createServerContext(config);
   if (runOptions) startBulkJobRunner(ctx, runOptions);

@@ -5,8 +5,10 @@
  *  - GET status when done: 200 with the JSON manifest (transactionTime, request, requiresAccessToken,
  *    output, error), file links built on the base URL of the polling request;
  *  - GET status of a job that failed: 500 with an OperationOutcome (only a real job failure is a 5xx);
- *  - DELETE status: 202, the job stops and its files are removed; later polls are 404;
+ *  - DELETE status: 202, the job record is marked cancelled (the node running it stops at its next checkpoint)
+ *    and its files are removed; later polls are 404;
  *  - GET file: the NDJSON file of a completed job, streamed from disk by the HTTP layer.
+ * The job is read from its record in the database (bulk-job-runner.ts), so any node answers for any job.
  */
 import { stat } from 'node:fs/promises';
 import { FhirError } from '../../fhir/errors.js';
@@ -27,10 +29,11 @@ export interface BulkReply { status: number; headers: Record<string, string>; bo
 const noSuchJob = (jobId: string) =>
   new FhirError('not-found', `There is no bulk data job ${jobId} (it may have been cancelled, or never existed)`);
 
-async function findJob(ctx: ServerContext, jobId: string): Promise<BulkJob> {
-  const job = isJobId(jobId) ? await startBulkJobRunner(ctx).get(jobId) : undefined;
-  if (!job) throw noSuchJob(jobId);
-  return job;
+/** The job as its record in the database holds it, so any node answers for any job. */
+async function findJob(ctx: ServerContext, jobId: string): Promise<{ job: BulkJob; fence: number }> {
+  const found = isJobId(jobId) ? await startBulkJobRunner(ctx).find(jobId) : undefined;
+  if (!found) throw noSuchJob(jobId);
+  return found;
 }
 
 export function progressText(job: BulkJob): string {
@@ -66,7 +69,7 @@ export function manifest(job: BulkJob, baseUrl: string): Record<string, unknown>
 }
 
 export async function bulkStatus(ctx: ServerContext, jobId: string, baseUrl: string): Promise<BulkReply> {
-  const job = await findJob(ctx, jobId);
+  const { job } = await findJob(ctx, jobId);
   switch (job.state) {
     case 'queued':
     case 'running':
@@ -93,12 +96,11 @@ export async function bulkCancel(ctx: ServerContext, jobId: string): Promise<Bul
 
 /** The path and size of a listed file of a completed job. */
 export async function bulkFile(ctx: ServerContext, jobId: string, name: string): Promise<{ path: string; size: number }> {
-  const job = await findJob(ctx, jobId);
+  const { job, fence } = await findJob(ctx, jobId);
   const listed = [...job.output, ...job.error].some((entry) => entry.file === name);
   if (job.state !== 'completed' || !isOutputFileName(name) || !listed) {
     throw new FhirError('not-found', `Bulk data job ${jobId} has no file "${name}"${job.state === 'completed' ? '' : ' yet: it is not complete'}`);
   }
-  const runner = startBulkJobRunner(ctx);
-  const path = runner.files.file(jobId, name);
+  const path = startBulkJobRunner(ctx).files.file(jobId, name, fence);
   return { path, size: (await stat(path)).size };
 }
