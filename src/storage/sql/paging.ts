@@ -15,6 +15,8 @@ export interface OrderColumn {
   nullable: boolean;
   /** value of this column in a fetched row */
   read(row: Row): KeyValue;
+  /** the column's name in the select list (needed with PagedQuery.late) */
+  alias?: string;
 }
 
 export interface CursorState {
@@ -102,6 +104,12 @@ export interface PagedQuery {
   params: Params;
   columns: OrderColumn[];
   count: number;
+  /**
+   * Columns computed only for the rows of the page: the page's keys are selected first (as `k`, every order
+   * column under its alias) and `join` brings the row these columns read. PostgreSQL evaluates a select list
+   * below the sort, for every match, when the page is cut by a top-N sort.
+   */
+  late?: { select: string; join: string };
   /** identifies the order so cursors from another query are refused */
   shape: string;
   cursor?: string;
@@ -118,8 +126,13 @@ export async function fetchPage(session: SqlSession, dialect: SqlDialect, query:
   const backwards = state?.direction === 'previous';
   const where = [...query.where];
   if (state) where.push(keysetCondition(query.params, query.columns, state.values, backwards ? 'before' : 'after', state.inclusive));
-  const sql = `${query.select}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`
+  const keys = `${query.select}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`
     + ` ORDER BY ${orderByClause(query.columns, backwards)} LIMIT ${query.params.bind(query.count + 1)}`;
+  const late = query.late;
+  const sql = late
+    ? `SELECT k.*, ${late.select} FROM (${keys}) k ${late.join}`
+      + ` ORDER BY ${orderByClause(query.columns.map((column) => ({ ...column, expr: `k.${column.alias!}` })), backwards)}`
+    : keys;
   const fetched = await session.all(sql, query.params.values);
   const more = fetched.length > query.count;
   const rows = fetched.slice(0, query.count);

@@ -28,34 +28,41 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   const selected: string[] = [];
   query.sort.forEach((key, n) => {
     if (key.param === '_id') {
-      columns.push({ expr: 'r.id', descending: key.descending, nullable: false, read: (row) => row.id as string });
+      columns.push({ expr: 'r.id', alias: 'id', descending: key.descending, nullable: false, read: (row) => row.id as string });
     } else if (key.param === '_lastUpdated') {
-      columns.push({ expr: 'r.last_updated', descending: key.descending, nullable: false, read: (row) => Number(row.last_updated) });
+      columns.push({ expr: 'r.last_updated', alias: 'last_updated', descending: key.descending, nullable: false, read: (row) => Number(row.last_updated) });
     } else {
       // the key is inlined (sortKeyName keeps it literal-safe): paging repeats the expression, and positional placeholders cannot be reused
       const name = sortKeyName(key.param);
       const asc = dialect.sortKey('r.sort_keys', name);
       const expr = key.descending ? `COALESCE(${dialect.sortKey('r.sort_keys', '-' + name)}, ${asc})` : asc;
       selected.push(`${expr} AS sort${n}`);
-      columns.push({ expr, descending: key.descending, nullable: true, read: (row) => (row[`sort${n}`] ?? null) as KeyValue });
+      columns.push({ expr, alias: `sort${n}`, descending: key.descending, nullable: true, read: (row) => (row[`sort${n}`] ?? null) as KeyValue });
     }
   });
-  columns.push({ expr: 'r.rkey', descending: false, nullable: false, read: (row) => Number(row.rkey) });
+  columns.push({ expr: 'r.rkey', alias: 'rkey', descending: false, nullable: false, read: (row) => Number(row.rkey) });
 
-  const versionColumns = VERSION_COLUMNS.split(', ').map((column) => `r.${column}`);
+  const postgres = dialect.name === 'postgres';
+  const versionColumns = VERSION_COLUMNS.split(', ').filter((column) => !postgres || column !== 'content').map((column) => `r.${column}`);
+  // PostgreSQL: the first page counts its matches in the same statement (one round trip, one pass over them)
+  const countAlong = postgres && query.total !== 'none' && query.cursor === undefined;
+  if (countAlong) selected.push('COUNT(*) OVER () AS match_count');
   const page = await fetchPage(session, dialect, {
     select: `SELECT ${['r.rkey', ...versionColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
     where: whereClauses(query, params, dialect),
     params,
     columns,
     count: query.count,
+    ...(postgres ? { late: { select: POSTGRES_CONTENT_TEXT, join: `JOIN ${RESOURCE_TABLE} c ON c.rkey = k.rkey` } } : {}),
     shape: 'search:' + query.sort.map((key) => (key.descending ? '-' : '') + key.param).join(','),
     cursor: query.cursor,
   });
   const result: SearchPage = { items: page.rows.map((row) => pageVersion(dialect, row)) };
   if (query.total !== 'none') {
     // a first page holding every match is its own total: no COUNT statement (a round trip on PostgreSQL)
-    result.total = query.cursor === undefined && !page.nextCursor ? page.rows.length : await countMatches(session, dialect, query);
+    if (query.cursor === undefined && !page.nextCursor) result.total = page.rows.length;
+    else if (countAlong) result.total = Number(page.rows[0]!.match_count);
+    else result.total = await countMatches(session, dialect, query);
   }
   if (page.nextCursor) result.nextCursor = page.nextCursor;
   if (page.previousCursor) result.previousCursor = page.previousCursor;
@@ -63,12 +70,28 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
 }
 
 /**
+ * PostgreSQL's content as JSON text in three parts, so the resource reads resourceType, id, meta first (as
+ * dialect.decodeContent orders it) and then the rest in JSONB's order, without pg parsing it into objects.
+ */
+const POSTGRES_CONTENT_TEXT = `(c.content -> 'resourceType')::text AS content_type, (c.content -> 'id')::text AS content_id,`
+  + ` (c.content -> 'meta')::text AS content_meta, (c.content - 'resourceType' - 'id' - 'meta')::text AS content_rest`;
+
+function postgresContentText(row: Row): string | undefined {
+  const rest = row.content_rest as string | null;
+  if (rest == null || row.content_type == null) return undefined;
+  let text = `{"resourceType":${row.content_type as string}`;
+  if (row.content_id != null) text += `,"id":${row.content_id as string}`;
+  if (row.content_meta != null) text += `,"meta":${row.content_meta as string}`;
+  return rest === '{}' ? text + '}' : `${text},${rest.slice(1)}`;
+}
+
+/**
  * A matched row as a version whose resource is parsed only when read: a response that sends the stored text
- * (version.json) never parses it. PostgreSQL hands JSONB over parsed, in its own key order, so it has no such text.
+ * (version.json) never parses it.
  */
 function pageVersion(dialect: SqlDialect, row: Row): StoredVersion {
-  const content = row.content;
-  if (dialect.name !== 'sqlite' || typeof content !== 'string' || Number(row.deleted) === 1) return rowToVersion(dialect, row);
+  const content = dialect.name === 'postgres' ? postgresContentText(row) : row.content;
+  if (typeof content !== 'string' || Number(row.deleted) === 1) return rowToVersion(dialect, row);
   const version: StoredVersion = {
     resourceType: row.type as string,
     id: row.id as string,
@@ -82,7 +105,7 @@ function pageVersion(dialect: SqlDialect, row: Row): StoredVersion {
   Object.defineProperty(version, 'resource', {
     enumerable: true,
     configurable: true,
-    get: () => (parsed ??= dialect.decodeContent(content)),
+    get: () => (parsed ??= JSON.parse(content) as Resource),
     set(resource: Resource | undefined) {
       // a caller replacing the resource: the stored text no longer describes it
       Object.defineProperty(version, 'resource', { value: resource, enumerable: true, configurable: true, writable: true });
