@@ -115,7 +115,7 @@ async function reindexPage(ctx: ServerContext, items: StoredVersion[]): Promise<
 }
 
 const running = new WeakMap<FhirStore, Map<string, Promise<StoredReindexJob>>>();
-/** stores shutting down: their jobs stop at the next page boundary and are released for any node to resume */
+/** stores whose jobs are being stopped: they stop at the next page boundary and are released for any node to resume */
 const stopping = new WeakSet<FhirStore>();
 
 function track(ctx: ServerContext, id: string, start: () => Promise<StoredReindexJob>): Promise<StoredReindexJob> {
@@ -200,10 +200,14 @@ async function walk(ctx: ServerContext, job: ReindexJob, held: HeldJob, stop: ()
   await held.finish(job.status, payloadOf(ctx, job));
 }
 
-/** Stops every job of the context's store at a page boundary (shutdown); any node resumes them. */
+/** Stops every job this node runs on the context's store at a page boundary (shutdown); any node resumes them. */
 export async function stopReindexJobs(ctx: ServerContext): Promise<void> {
   stopping.add(ctx.store);
-  await Promise.allSettled([...(running.get(ctx.store)?.values() ?? [])]);
+  try {
+    await Promise.allSettled([...(running.get(ctx.store)?.values() ?? [])]);
+  } finally {
+    stopping.delete(ctx.store);
+  }
 }
 
 export interface ReindexNodeOptions {
