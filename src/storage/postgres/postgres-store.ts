@@ -15,7 +15,7 @@ import pg from 'pg';
 import { FhirError } from '../../fhir/errors.js';
 import type { FhirStore } from '../port.js';
 import { postgresDialect } from '../sql/dialect.js';
-import { checkSchemaVersion, SCHEMA_VERSION, SCHEMA_VERSION_TABLE, schemaStatements } from '../sql/schema.js';
+import { migrationStatements, SCHEMA_VERSION, SCHEMA_VERSION_TABLE, schemaStatements, SET_SCHEMA_VERSION } from '../sql/schema.js';
 import type { Row, SqlEngine, SqlSession } from '../sql/session.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { DeferringSession } from '../sql/create-batch.js';
@@ -117,9 +117,19 @@ class PostgresEngine implements SqlEngine {
         if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`);
         await client.query(SCHEMA_VERSION_TABLE);
         const { rows } = await client.query('SELECT version FROM fhir_schema_version');
-        if (rows.length > 0) checkSchemaVersion(Number(rows[0].version), 'The database');
-        for (const statement of schemaStatements(postgresDialect)) await client.query(statement);
-        if (rows.length === 0) await client.query('INSERT INTO fhir_schema_version (version) VALUES ($1)', [SCHEMA_VERSION]);
+        const found = rows.length > 0 ? Number(rows[0].version) : undefined;
+        const migration = found === undefined ? [] : migrationStatements(found, postgresDialect, 'The database');
+        // one transaction: a failed migration leaves the database at its old version, untouched
+        await client.query('BEGIN');
+        try {
+          for (const statement of [...migration, ...schemaStatements(postgresDialect)]) await client.query(statement);
+          if (found === undefined) await client.query('INSERT INTO fhir_schema_version (version) VALUES ($1)', [SCHEMA_VERSION]);
+          else if (found !== SCHEMA_VERSION) await client.query(postgresDialect.prepare(SET_SCHEMA_VERSION), [SCHEMA_VERSION]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]);
       }

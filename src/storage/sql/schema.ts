@@ -9,7 +9,7 @@ import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
  */
 export const SCHEMA_VERSION = 3;
 
-/** created (and read) before the other statements run, so an old database is refused untouched */
+/** created (and read) before the other statements run, so a database no step migrates is refused untouched */
 export const SCHEMA_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS fhir_schema_version (version INTEGER NOT NULL)';
 
 export function schemaStatements(dialect: SqlDialect): string[] {
@@ -59,10 +59,35 @@ export function schemaStatements(dialect: SqlDialect): string[] {
   return statements;
 }
 
-/** refuses a database written by another schema version (there is no in-place migration) */
-export function checkSchemaVersion(found: number, where: string): void {
-  if (found === SCHEMA_VERSION) return;
+/**
+ * Forward steps: MIGRATIONS[n] takes a database from version n to n + 1 (its statements run before the CREATE ...
+ * IF NOT EXISTS ones, in the same start-up). A version without a step here cannot be migrated in place.
+ * None may scan the tables: start-up time must not grow with the data.
+ */
+const MIGRATIONS: Record<number, (dialect: SqlDialect) => string[]> = {
+  // 3 stopped copying the current version's content into its history row. A version-2 history row holding that
+  // copy is read the same (rows.ts takes h.content first) and overwritten with the same content when superseded,
+  // so nothing needs to change; clearing the copies would scan the whole history at start, so they stay.
+  2: () => [],
+};
+
+/**
+ * The statements that bring a database at schema version `found` to SCHEMA_VERSION (none when it is current);
+ * throws, changing nothing, for a newer database or an older one no step chain reaches.
+ */
+export function migrationStatements(found: number, dialect: SqlDialect, where: string): string[] {
   if (found > SCHEMA_VERSION) throw new Error(`${where} has schema version ${found}; this server knows up to ${SCHEMA_VERSION}`);
-  throw new Error(`${where} has schema version ${found} from an older server; this one needs ${SCHEMA_VERSION}.`
-    + ' Export its data ($export or the export command) and import it into a new database, or delete it to start empty');
+  const statements: string[] = [];
+  for (let version = found; version < SCHEMA_VERSION; version++) {
+    const step = MIGRATIONS[version];
+    if (!step) {
+      throw new Error(`${where} has schema version ${found} from an older server; this one needs ${SCHEMA_VERSION} and cannot`
+        + ` migrate from ${version} in place. Export its data ($export or the export command) and import it into a new`
+        + ' database, or delete it to start empty');
+    }
+    statements.push(...step(dialect));
+  }
+  return statements;
 }
+
+export const SET_SCHEMA_VERSION = 'UPDATE fhir_schema_version SET version = ?';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { FhirStore } from '../port.js';
 import { sqliteDialect } from '../sql/dialect.js';
-import { checkSchemaVersion, SCHEMA_VERSION, SCHEMA_VERSION_TABLE, schemaStatements } from '../sql/schema.js';
+import { migrationStatements, SCHEMA_VERSION, SCHEMA_VERSION_TABLE, schemaStatements, SET_SCHEMA_VERSION } from '../sql/schema.js';
 import type { Row, SqlEngine, SqlSession } from '../sql/session.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { AsyncMutex } from './async-mutex.js';
@@ -80,9 +80,10 @@ class SqliteEngine implements SqlEngine {
     this.writer.transaction(() => {
       this.writer.exec(SCHEMA_VERSION_TABLE);
       const row = this.writer.prepare('SELECT version FROM fhir_schema_version').get() as { version: number } | undefined;
-      if (row) checkSchemaVersion(row.version, this.file);
+      if (row) for (const statement of migrationStatements(row.version, sqliteDialect, this.file)) this.writer.exec(statement);
       for (const statement of schemaStatements(sqliteDialect)) this.writer.exec(statement);
       if (!row) this.writer.prepare('INSERT INTO fhir_schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
+      else if (row.version !== SCHEMA_VERSION) this.writer.prepare(SET_SCHEMA_VERSION).run(SCHEMA_VERSION);
     })();
     if (!this.readerConnection) {
       this.readerConnection = new Database(this.file, { readonly: true, fileMustExist: true });
