@@ -33,6 +33,11 @@ export interface VersionWrite {
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** undefined for a delete */
   resource?: Resource;
+  /**
+   * `resource` as JSON text, when the writer has it already (bulk import): engines that store text store this
+   * instead of serialising `resource` again. Must be what JSON.stringify(resource) gives.
+   */
+  json?: string;
   /** undefined for a delete */
   index?: IndexEntries;
   /**

@@ -99,7 +99,7 @@ export function versionRow(dialect: SqlDialect, version: VersionWrite): VersionR
   const live = version.resource !== undefined;
   return {
     deleted: live ? 0 : 1,
-    content: live ? dialect.encodeContent(version.resource!) : null,
+    content: live ? (version.json ?? dialect.encodeContent(version.resource!)) : null,
     sortKeys: live && version.index ? sortKeysJson(version.index.sort, encodeSortValue) : null,
     lastUpdated: Date.parse(version.lastUpdated),
   };
