@@ -31,6 +31,8 @@ export interface PrepareOptions {
 export type PreparedLine =
   | { kind: 'error'; error: string }
   | { kind: 'ready'; resourceType: string; id: string; resource: Resource; index: IndexEntries }
+  /** a ready line sent between threads: the resource as its JSON text, which crosses several times cheaper than the object */
+  | { kind: 'ready-json'; resourceType: string; id: string; json: string; index: IndexEntries }
   | { kind: 'other' };
 
 const CONDITIONAL_REFERENCE = /^[A-Z][A-Za-z]+\?/;
@@ -68,6 +70,16 @@ export function prepareLine(tools: PrepareTools, input: NdjsonText, options: Pre
 
 export function prepareChunk(tools: PrepareTools, lines: readonly NdjsonText[], options: PrepareOptions): PreparedLine[] {
   return lines.map((line) => prepareLine(tools, line, options));
+}
+
+/** prepareChunk for another thread */
+export function prepareChunkToSend(tools: PrepareTools, lines: readonly NdjsonText[], options: PrepareOptions): PreparedLine[] {
+  return lines.map((line) => {
+    const prepared = prepareLine(tools, line, options);
+    if (prepared.kind !== 'ready') return prepared;
+    const { resource, ...rest } = prepared;
+    return { ...rest, kind: 'ready-json', json: JSON.stringify(resource) };
+  });
 }
 
 /** Prepares chunks of lines; the results come back in the order of the lines. */

@@ -215,7 +215,7 @@ async function importPrepared(
   let others = 0;
   prepared.forEach((line, n) => {
     if (line.kind === 'error') counters.onIssue({ source, location: `line ${chunk[n]!.line}`, status: 400, diagnostics: line.error });
-    else if (line.kind === 'ready') ready.push(line);
+    else if (line.kind === 'ready' || line.kind === 'ready-json') ready.push(line);
     else others++;
   });
   if (ready.length + others === 0) return false;
@@ -233,7 +233,7 @@ async function importPrepared(
   return valid.some((line) => line.resource?.resourceType === 'SearchParameter');
 }
 
-type ReadyLine = Extract<PreparedLine, { kind: 'ready' }>;
+type ReadyLine = Extract<PreparedLine, { kind: 'ready' | 'ready-json' }>;
 
 /** a transaction may change a resource once: a chunk naming one twice takes the interaction path (and its outcome) */
 function distinctTargets(lines: readonly ReadyLine[]): boolean {
@@ -257,13 +257,16 @@ async function writeReady(ctx: ServerContext, lines: readonly ReadyLine[]): Prom
       const versions = new Map(current.map((version) => [`${version.resourceType}/${version.id}`, version]));
       for (const line of lines) {
         const previous = versions.get(`${line.resourceType}/${line.id}`);
-        const meta = line.resource.meta!;
+        const resource = line.kind === 'ready' ? line.resource : JSON.parse(line.json) as Resource;
+        const meta = resource.meta!;
         const lastUpdated = meta.lastUpdated as string;
         if (previous && previous.lastUpdated >= lastUpdated) throw new NotDirect();
         const versionId = (previous?.versionId ?? 0) + 1;
+        // the text holds versionId "1": right for a new resource, else serialised again by the store
+        const json = line.kind === 'ready-json' && versionId === 1 ? line.json : undefined;
         meta.versionId = String(versionId);
         await store.write({
-          resourceType: line.resourceType, id: line.id, versionId, lastUpdated, method: 'PUT', resource: line.resource, index: line.index,
+          resourceType: line.resourceType, id: line.id, versionId, lastUpdated, method: 'PUT', resource, json, index: line.index,
           expectedPreviousVersion: previous?.versionId ?? 0,
         });
       }

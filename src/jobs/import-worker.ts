@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadDefinitions } from '../fhir/definitions.js';
 import { createValidator } from '../fhir/validation.js';
 import { createSearchParameterRegistry } from '../search/registry.js';
-import { prepareChunk, type PrepareOptions, type PrepareTools } from './import-prepare.js';
+import { prepareChunkToSend, type PrepareOptions, type PrepareTools } from './import-prepare.js';
 import type { NdjsonText } from './ndjson-reader.js';
 
 export interface WorkerRequest { id: number; lines: NdjsonText[]; options: PrepareOptions }
@@ -21,7 +21,7 @@ const tools: PrepareTools = {
 
 parentPort!.on('message', (request: WorkerRequest) => {
   try {
-    parentPort!.postMessage({ id: request.id, prepared: prepareChunk(tools, request.lines, request.options) });
+    parentPort!.postMessage({ id: request.id, prepared: prepareChunkToSend(tools, request.lines, request.options) });
   } catch (error) {
     parentPort!.postMessage({ id: request.id, error: (error as Error)?.stack ?? String(error) });
   }
