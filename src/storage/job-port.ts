@@ -48,9 +48,15 @@ export interface NewJob {
   payload: unknown;
 }
 
+/** the node a new job starts held by, for a job that must run where it was asked for */
+export interface JobHolder {
+  owner: string;
+  leaseMs: number;
+}
+
 export interface JobStore {
-  /** records a queued job; throws if the id exists */
-  create(job: NewJob): Promise<void>;
+  /** records a job, queued, or with `holder` already running under that node's lease (fence 1); throws if the id exists */
+  create(job: NewJob, holder?: JobHolder): Promise<JobRecord>;
   get(id: string): Promise<JobRecord | undefined>;
   /** jobs of these kinds in every state but cancelled, oldest first */
   list(kinds: string[]): Promise<JobRecord[]>;

@@ -84,3 +84,18 @@ t.test('a node stopping releases its job, which the other node resumes at once',
   t.teardown(stopB);
   t.equal((await completed(job.id, 5_000)).progress[0]!.processed >= PATIENTS, true, 'completed by the other node well within the lease');
 });
+
+t.test('a POST $reindex runs on the node that received it, even while the other node polls for jobs', async (t) => {
+  const claimedByA: string[] = [];
+  const stopA = resumeReindexJobs(a.ctx, (message) => claimedByA.push(message), { pollMs: 5, leaseMs: LEASE_MS });
+  t.teardown(stopA);
+  for (let n = 0; n < 3; n++) {
+    const response = await b.app.inject({ method: 'POST', url: '/fhir/Patient/$reindex' });
+    t.equal(response.statusCode, 200, 'synchronous run (R4 operations.html: POST)');
+    const report = JSON.parse(response.body);
+    const jobId = report.parameter.find((p: any) => p.name === 'job').valueId;
+    t.equal(report.parameter.find((p: any) => p.name === 'processed').valueInteger, PATIENTS);
+    t.notOk(claimedByA.some((message) => message.includes(jobId)), 'the polling node never claimed it');
+    t.match(await b.ctx.store.jobs.get(jobId), { state: 'completed', fence: 1 });
+  }
+});

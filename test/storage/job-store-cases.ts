@@ -35,6 +35,18 @@ export function jobStoreProtocol(t: Test, nodes: TwoNodes): void {
     await t.rejects(first.create({ id, kind, payload: {} }), 'an id is never reused');
   });
 
+  t.test('a job created held by a node runs there: no other node can claim it while the lease lasts', async (t) => {
+    const kind = freshKind('held');
+    const id = randomUUID();
+    const created = await first.create({ id, kind, payload: { step: 0 } }, { owner: 'node-a', leaseMs: LEASE_MS });
+    t.match(created, { id, kind, state: 'running', owner: 'node-a', fence: 1, leased: true, payload: { step: 0 } });
+    t.equal(await second.claimNext([kind], 'node-b', LEASE_MS), undefined, 'not claimable');
+    t.equal(await second.claim(id, 'node-b', LEASE_MS), undefined, 'not by id either');
+    t.equal(await first.renew(leaseOf(created, 'node-a'), LEASE_MS, { step: 1 }), true, 'the creator holds the lease');
+    await t.rejects(second.create({ id, kind, payload: {} }, { owner: 'node-b', leaseMs: LEASE_MS }), 'the id is taken');
+    t.match(await second.get(id), { owner: 'node-a', payload: { step: 1 } }, 'unchanged by the refused create');
+  });
+
   t.test('of two nodes claiming at once, exactly one gets the job', async (t) => {
     const kind = freshKind('race');
     const id = randomUUID();

@@ -70,25 +70,29 @@ if (!postgresUrl) {
 /**
  * A collection double: filters and sorts evaluated by mingo's query engine, update pipelines by its
  * aggregation engine, each call atomic (no await between finding a document and replacing it), as one
- * findOneAndUpdate is on a MongoDB server.
+ * findOneAndUpdate is on a MongoDB server. An upsert that matches nothing inserts the filter's equality
+ * fields updated by the pipeline, and fails on a duplicate _id, as the server does.
  */
 function mingoJobCollection(documents: Document[]): JobCollection {
-  const replace = (filter: Document, update: Document[], sort?: Document): Document | null => {
+  const replace = (filter: Document, update: Document[], sort?: Document, upsert = false): Document | null => {
     let cursor = find(documents, filter);
     if (sort) cursor = cursor.sort(sort);
     const [match] = cursor.limit(1).all() as Document[];
-    if (!match) return null;
+    if (!match) {
+      if (!upsert) return null;
+      const seeded = Object.fromEntries(Object.entries(filter).filter(([key, value]) => !key.startsWith('$') && (typeof value !== 'object' || value === null)));
+      if (documents.some((existing) => existing._id === seeded._id)) throw Object.assign(new Error('E11000 duplicate key error'), { code: 11000 });
+      const inserted = aggregate([seeded], update)[0] as Document;
+      documents.push(inserted);
+      return inserted;
+    }
     const updated = aggregate([match], update)[0] as Document;
     documents[documents.findIndex((doc) => doc._id === match._id)] = updated;
     return updated;
   };
   return {
-    async insertOne(doc: JobDocument) {
-      if (documents.some((existing) => existing._id === doc._id)) throw Object.assign(new Error('E11000 duplicate key'), { code: 11000 });
-      documents.push({ ...doc });
-    },
     async findOneAndUpdate(filter, update, options) {
-      return replace(filter, update, options.sort) as JobDocument | null;
+      return replace(filter, update, options.sort, options.upsert) as JobDocument | null;
     },
     async updateOne(filter, update) {
       return { matchedCount: replace(filter, update) ? 1 : 0 };

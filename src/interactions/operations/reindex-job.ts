@@ -76,8 +76,7 @@ export async function listJobs(ctx: ServerContext): Promise<StoredReindexJob[]> 
   return (await ctx.store.jobs.list([REINDEX_KIND])).flatMap((record) => fromRecord(record) ?? []);
 }
 
-/** Counts the resources of each type and queues the job; runJob (or any node's poller) runs it. */
-export async function createJob(ctx: ServerContext, scope: string, types: string[]): Promise<ReindexJob> {
+async function newJob(ctx: ServerContext, scope: string, types: string[]): Promise<ReindexJob> {
   const now = ctx.now().toISOString();
   const progress: TypeProgress[] = [];
   for (const type of types) {
@@ -88,8 +87,26 @@ export async function createJob(ctx: ServerContext, scope: string, types: string
     id: randomUUID(), status: 'running', scope, since: customParametersOf(ctx.store)?.generation ?? 0,
     createdAt: now, updatedAt: now, position: { type: 0 }, progress, ready: [],
   };
+  return job;
+}
+
+/** Counts the resources of each type and queues the job; runJob (or any node's poller) runs it. */
+export async function createJob(ctx: ServerContext, scope: string, types: string[]): Promise<ReindexJob> {
+  const job = await newJob(ctx, scope, types);
   await ctx.store.jobs.create({ id: job.id, kind: REINDEX_KIND, payload: job });
   return job;
+}
+
+/**
+ * Creates a job already held by this node and runs it here: the node a client asked is the one that indexes
+ * (custom parameters become searchable in the registry of the node that ran the job), and no other node's
+ * poller can take it in between.
+ */
+export async function startJob(ctx: ServerContext, scope: string, types: string[]): Promise<{ job: ReindexJob; run: Promise<StoredReindexJob> }> {
+  const job = await newJob(ctx, scope, types);
+  const node = nodeOf(ctx);
+  const record = await ctx.store.jobs.create({ id: job.id, kind: REINDEX_KIND, payload: job }, { owner: node.owner, leaseMs: node.leaseMs });
+  return { job, run: track(ctx, job.id, () => walkClaimed(ctx, record, () => false)) };
 }
 
 /** New index entries for one current version; whether the store applied them. */

@@ -22,7 +22,7 @@ import { informationalOutcome } from '../../fhir/operation-outcome.js';
 import type { Resource } from '../../fhir/types.js';
 import { customParametersOf } from '../../search/custom-parameters-store.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from '../types.js';
-import { createJob, listJobs, loadJob, reindexOne, runJob, type ReindexJob, type StoredReindexJob } from './reindex-job.js';
+import { listJobs, loadJob, reindexOne, runJob, startJob, type ReindexJob, type StoredReindexJob } from './reindex-job.js';
 
 type Parameter = { name: string; valueString?: string; valueCode?: string; valueId?: string; valueInteger?: number; valueBoolean?: boolean; part?: Parameter[] };
 
@@ -120,17 +120,18 @@ export async function reindex(ctx: ServerContext, req: InteractionRequest): Prom
   }
   if (req.resourceType && req.id) return reindexInstance(ctx, req.resourceType, req.id);
   let job: ReindexJob;
+  let run: Promise<StoredReindexJob>;
   if (jobId !== undefined) {
     const found = await loadJob(ctx, jobId);
     if (!found) throw new FhirError('not-found', `There is no $reindex job "${jobId}"`);
     // completed, or another node runs it: nothing to resume
     if (found.status === 'completed' || found.leased) return statusResult(ctx, found);
     job = found;
+    run = runJob(ctx, job);
   } else {
     const { scope, types } = typesToIndex(ctx, req);
-    job = await createJob(ctx, scope, types);
+    ({ job, run } = await startJob(ctx, scope, types));
   }
-  const run = runJob(ctx, job);
   if (req.prefer.respondAsync) {
     run.catch(() => undefined);
     const location = `${req.baseUrl}/$reindex?job=${job.id}`;

@@ -6,7 +6,7 @@
  * updates are built by exported functions so tests can evaluate them with mingo.
  */
 import { ObjectId, type Document, type IndexDescription } from 'mongodb';
-import type { JobLease, JobRecord, JobState, JobStore, NewJob } from '../job-port.js';
+import type { JobHolder, JobLease, JobRecord, JobState, JobStore, NewJob } from '../job-port.js';
 
 export const JOBS = 'jobs';
 
@@ -23,23 +23,42 @@ export interface JobDocument {
   leaseUntil: Date | null;
   /** creation order: increasing within a node, and across nodes by the second (ObjectId: time, then node, then counter) */
   order: ObjectId;
-  /** the creating node's clock; lease decisions never use it */
   createdAt: Date;
   updatedAt: Date;
 }
 
 /** the subset of a driver Collection the job store uses (tests pass a mingo-backed double) */
 export interface JobCollection {
-  insertOne(doc: JobDocument): Promise<unknown>;
-  findOneAndUpdate(filter: Document, update: Document[], options: { sort?: Document; returnDocument: 'after' }): Promise<JobDocument | null>;
+  findOneAndUpdate(filter: Document, update: Document[], options: { sort?: Document; upsert?: boolean; returnDocument: 'after' }): Promise<JobDocument | null>;
   updateOne(filter: Document, update: Document[]): Promise<{ matchedCount: number }>;
   aggregate(pipeline: Document[]): { toArray(): Promise<Document[]> };
 }
 
 export const CREATION_ORDER = { order: 1 } as const;
 
+const leaseFromNow = (leaseMs: number) => ({ $add: ['$$NOW', leaseMs] });
+
 /** running, and nobody holds it: released (no lease), or the lease ran out by the server's clock */
 const LAPSED: Document = { state: 'running', $or: [{ leaseUntil: null }, { $expr: { $lt: ['$leaseUntil', '$$NOW'] } }] };
+
+/**
+ * Creation is an upsert whose filter no stored job matches (fences are never negative): the insert takes the
+ * times from `$$NOW` like every other change, and a second job with the same _id fails on the unique _id
+ * (the server does not retry such an upsert, its filter being more than the _id).
+ */
+export function createFilter(id: string): Document {
+  return { _id: id, fence: -1 };
+}
+
+export function createUpdate(job: NewJob, holder?: JobHolder): Document[] {
+  return [{
+    $set: {
+      kind: { $literal: job.kind }, payload: { $literal: JSON.stringify(job.payload) },
+      state: holder ? 'running' : 'queued', owner: holder ? { $literal: holder.owner } : null, fence: holder ? 1 : 0,
+      leaseUntil: holder ? leaseFromNow(holder.leaseMs) : null, order: { $literal: new ObjectId() }, createdAt: '$$NOW', updatedAt: '$$NOW',
+    },
+  }];
+}
 
 export function claimableFilter(kinds: string[]): Document {
   return { kind: { $in: kinds }, $or: [{ state: 'queued' }, LAPSED] };
@@ -53,7 +72,6 @@ export function heldFilter(lease: JobLease): Document {
   return { _id: lease.id, owner: lease.owner, fence: lease.fence, state: 'running' };
 }
 
-const leaseFromNow = (leaseMs: number) => ({ $add: ['$$NOW', leaseMs] });
 
 export function claimUpdate(owner: string, leaseMs: number): Document[] {
   return [{ $set: { state: 'running', owner: { $literal: owner }, fence: { $add: ['$fence', 1] }, leaseUntil: leaseFromNow(leaseMs), updatedAt: '$$NOW' } }];
@@ -101,12 +119,10 @@ export function toJobRecord(doc: Document, leased: boolean = doc.leased === true
 export class MongoJobStore implements JobStore {
   constructor(private readonly jobs: JobCollection) {}
 
-  async create(job: NewJob): Promise<void> {
-    const now = new Date();
-    await this.jobs.insertOne({
-      _id: job.id, kind: job.kind, state: 'queued', payload: JSON.stringify(job.payload), owner: null, fence: 0, leaseUntil: null,
-      order: new ObjectId(), createdAt: now, updatedAt: now,
-    });
+  async create(job: NewJob, holder?: JobHolder): Promise<JobRecord> {
+    const doc = await this.jobs.findOneAndUpdate(createFilter(job.id), createUpdate(job, holder), { upsert: true, returnDocument: 'after' });
+    if (!doc) throw new Error(`job ${job.id} was not created`);
+    return toJobRecord(doc, holder !== undefined);
   }
 
   async get(id: string): Promise<JobRecord | undefined> {

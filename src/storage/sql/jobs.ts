@@ -5,7 +5,7 @@
  * process that opened the file; on PostgreSQL the row lock does, and the claim's inner SELECT skips rows
  * another claimer has locked, so a concurrent claimer takes the next job instead of none.
  */
-import type { JobLease, JobRecord, JobState, JobStore, NewJob } from '../job-port.js';
+import type { JobHolder, JobLease, JobRecord, JobState, JobStore, NewJob } from '../job-port.js';
 import type { SqlDialect } from './dialect.js';
 import type { Row, SqlEngine } from './session.js';
 
@@ -59,11 +59,14 @@ export class SqlJobStore implements JobStore {
     return this.engine.transaction('single-write', (session) => session.all(sql, params));
   }
 
-  async create(job: NewJob): Promise<void> {
-    await this.write(
-      `INSERT INTO ${JOB_TABLE} (id, kind, state, payload, fence, created_at, updated_at) VALUES (?, ?, 'queued', ?, 0, ${this.now}, ${this.now}) RETURNING id`,
-      [job.id, job.kind, JSON.stringify(job.payload)],
+  async create(job: NewJob, holder?: JobHolder): Promise<JobRecord> {
+    const [state, owner, fence, leaseUntil] = holder ? [`'running'`, '?', '1', `${this.now} + ?`] : [`'queued'`, 'NULL', '0', 'NULL'];
+    const rows = await this.write(
+      `INSERT INTO ${JOB_TABLE} (id, kind, state, payload, owner, fence, lease_until, created_at, updated_at)`
+      + ` VALUES (?, ?, ${state}, ?, ${owner}, ${fence}, ${leaseUntil}, ${this.now}, ${this.now}) RETURNING ${this.columns}`,
+      [job.id, job.kind, JSON.stringify(job.payload), ...(holder ? [holder.owner, holder.leaseMs] : [])],
     );
+    return toRecord(rows[0]!);
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
