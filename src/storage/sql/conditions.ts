@@ -5,7 +5,7 @@
  * `EXISTS (SELECT 1 FROM idx WHERE idx.rkey = alias.rkey ...)`, which reads only the candidate's own rows of that
  * index table through its (rkey, seq) key. Parameters are bound in the order they appear in the text.
  */
-import type { Condition } from '../../search/ir.js';
+import type { Condition, ValueMatch } from '../../search/ir.js';
 import type { SqlDialect } from './dialect.js';
 import type { Params } from './paging.js';
 import { chooseDriver } from './selectivity.js';
@@ -117,8 +117,12 @@ export class ConditionCompiler {
     switch (condition.kind) {
       case 'param': {
         const row = this.alias('i');
+        // an exact key of the lookup index (every column before rkey bound by equality) is one seek; otherwise the
+        // candidate's own rows are read by (rkey, seq) rather than walking a value range of the lookup index
+        // (one value only: SQLite plans an OR of several seeks as a walk of the parameter's whole range)
+        const param = condition.values.length === 1 && seeksLookup(condition.values[0]!) ? `${row}.param` : this.dialect.unindexed(`${row}.param`);
         const head = `EXISTS (SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row} WHERE ${row}.rkey = ${alias}.rkey`
-          + ` AND ${this.dialect.unindexed(`${row}.param`)} = ${params.bind(condition.param)} AND `;
+          + ` AND ${param} = ${params.bind(condition.param)} AND `;
         const matches = condition.values.map((value) => compileValueMatch(value, (name) => `${row}.${name}`, params, this.dialect));
         return `${head}${matches.length ? `(${matches.join(' OR ')})` : '1 = 0'})`;
       }
@@ -187,5 +191,22 @@ export class ConditionCompiler {
 
   private alias(stem: string): string {
     return `${stem}${++this.aliasCount}`;
+  }
+}
+
+/**
+ * The match binds every column of its table's lookup index before rkey by equality (tables.ts lookups):
+ * token (param, code, system), string :exact (param, norm), uri eq (param, value).
+ */
+function seeksLookup(match: ValueMatch): boolean {
+  switch (match.kind) {
+    case 'token':
+      return match.op === 'eq' && match.code !== undefined && match.system !== undefined;
+    case 'string':
+      return match.op === 'exact';
+    case 'uri':
+      return match.op === 'eq';
+    default:
+      return false;
   }
 }
