@@ -11,10 +11,12 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config.js';
 import { createServerContext, publicBaseUrl } from '../jobs/server-context.js';
-import { importJsonFile, importNdjsonFile, listImportFiles, type ImportIssue } from '../jobs/import-runner.js';
+import { importJsonFile, importNdjsonFiles, listImportFiles, type ImportIssue } from '../jobs/import-runner.js';
 import { startPreparerPool } from '../jobs/import-pool.js';
 import { Progress, formatDuration } from '../jobs/progress.js';
 import type { ServerContext } from '../interactions/types.js';
+
+const isNdjson = (file: string) => /\.ndjson$/i.test(file);
 
 async function holdsSearchParameters(ctx: ServerContext): Promise<boolean> {
   return ((await ctx.store.search({ types: ['SearchParameter'], where: [], sort: [], count: 0, total: 'accurate' })).total ?? 0) > 0;
@@ -72,7 +74,7 @@ async function main(): Promise<number> {
   }
   const baseUrl = publicBaseUrl(config);
   // started first: the workers build their validator and registry while this thread opens the store
-  const pool = args.workers > 0 && files.some((file) => /\.ndjson$/i.test(file)) ? startPreparerPool(args.workers, [baseUrl]) : undefined;
+  const pool = args.workers > 0 && files.some(isNdjson) ? startPreparerPool(args.workers, [baseUrl]) : undefined;
   const ctx = await createServerContext(config);
   const totalBytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
   const progress = new Progress(totalBytes, (text) => process.stderr.write(text), process.stderr.isTTY === true);
@@ -88,13 +90,16 @@ async function main(): Promise<number> {
   process.stderr.write(`Importing ${files.length} files (${(totalBytes / 1e6).toFixed(1)} MB) into ${config.store}\n`);
   progress.start();
   try {
-    for (const file of files) {
-      if (/\.ndjson$/i.test(file)) {
-        // the workers know the pristine search parameters only: custom ones are indexed by this thread's registry
-        const preparer = pool && !(await holdsSearchParameters(ctx)) ? pool : undefined;
-        await importNdjsonFile(ctx, baseUrl, file, counters, { batchSize: args.batchSize, preparer });
+    for (let n = 0; n < files.length;) {
+      if (!isNdjson(files[n]!)) {
+        await importJsonFile(ctx, baseUrl, files[n++]!, counters);
+        continue;
       }
-      else await importJsonFile(ctx, baseUrl, file, counters);
+      const ndjson: string[] = [];
+      while (n < files.length && isNdjson(files[n]!)) ndjson.push(files[n++]!);
+      // the workers know the pristine search parameters only: custom ones are indexed by this thread's registry
+      const preparer = pool && !(await holdsSearchParameters(ctx)) ? pool : undefined;
+      await importNdjsonFiles(ctx, baseUrl, ndjson, counters, { batchSize: args.batchSize, preparer });
     }
   } finally {
     progress.stop();

@@ -178,32 +178,57 @@ function preparerTools(ctx: ServerContext): PrepareTools {
 export async function importNdjsonLines(
   ctx: ServerContext, baseUrl: string, source: string, lines: AsyncIterable<NdjsonText>, counters: ImportCounters, options: NdjsonImportOptions = {},
 ): Promise<void> {
+  await importChunks(ctx, baseUrl, chunksOf([{ source, lines }], options.batchSize), counters, options);
+}
+
+/**
+ * Several NDJSON files as one stream of chunks: the next file's first chunks are prepared while this file's last
+ * ones are written (files of a few hundred lines would otherwise leave the preparing and the writing thread
+ * taking turns).
+ */
+export async function importNdjsonFiles(ctx: ServerContext, baseUrl: string, files: readonly string[], counters: ImportCounters, options: NdjsonImportOptions = {}): Promise<void> {
+  // opened one after another, when reached
+  const sources = (function* () {
+    for (const file of files) yield { source: file, lines: readNdjsonFileText(file) };
+  })();
+  await importChunks(ctx, baseUrl, chunksOf(sources, options.batchSize), counters, options);
+}
+
+interface SourceChunk { source: string; lines: NdjsonText[] }
+
+async function* chunksOf(sources: Iterable<{ source: string; lines: AsyncIterable<NdjsonText> }>, batchSize = 1000): AsyncGenerator<SourceChunk> {
+  for (const { source, lines } of sources) {
+    for await (const chunk of inBatches(lines, batchSize)) yield { source, lines: chunk };
+  }
+}
+
+async function importChunks(ctx: ServerContext, baseUrl: string, chunks: AsyncIterable<SourceChunk>, counters: ImportCounters, options: NdjsonImportOptions): Promise<void> {
   const inline = inlinePreparer(preparerTools(ctx));
   let preparer = options.preparer ?? inline;
-  const prepare = (chunk: NdjsonText[]) => {
-    const prepared = preparer.prepare(chunk, { lastUpdated: ctx.now().toISOString(), declaredType: options.declaredType });
+  const prepare = (chunk: SourceChunk) => {
+    const prepared = preparer.prepare(chunk.lines, { lastUpdated: ctx.now().toISOString(), declaredType: options.declaredType });
     prepared.catch(() => undefined);
     return { chunk, prepared };
   };
-  const batches = inBatches(lines, options.batchSize ?? 1000)[Symbol.asyncIterator]();
+  const iterator = chunks[Symbol.asyncIterator]();
   const ahead: ReturnType<typeof prepare>[] = [];
   for (;;) {
     while (ahead.length < (preparer === inline ? 1 : PREPARED_AHEAD)) {
-      const next = await batches.next();
+      const next = await iterator.next();
       if (next.done) break;
       ahead.push(prepare(next.value));
     }
     const current = ahead.shift();
     if (!current) break;
-    const { chunk } = current;
-    const wroteSearchParameter = await importPrepared(ctx, baseUrl, source, chunk, await current.prepared, counters);
+    const { source, lines } = current.chunk;
+    const wroteSearchParameter = await importPrepared(ctx, baseUrl, source, lines, await current.prepared, counters);
     if (wroteSearchParameter && preparer !== inline) {
       // the other threads' registries do not know the new parameter: what they prepared is indexed without it
       preparer = inline;
       ahead.splice(0, ahead.length, ...ahead.map((item) => prepare(item.chunk)));
     }
-    counters.onBytes(chunk.reduce((sum, line) => sum + line.bytes, 0));
-    await counters.onChunkDone?.(chunk[chunk.length - 1]!.line);
+    counters.onBytes(lines.reduce((sum, line) => sum + line.bytes, 0));
+    await counters.onChunkDone?.(lines[lines.length - 1]!.line);
   }
 }
 
@@ -297,8 +322,4 @@ async function importChunk(ctx: ServerContext, baseUrl: string, source: string, 
   } catch (error) {
     counters.onIssue(issueFromError(source, `lines ${lines[0].line}-${lines[lines.length - 1].line}`, error));
   }
-}
-
-export async function importNdjsonFile(ctx: ServerContext, baseUrl: string, file: string, counters: ImportCounters, options?: NdjsonImportOptions): Promise<void> {
-  await importNdjsonLines(ctx, baseUrl, file, readNdjsonFileText(file), counters, options);
 }
