@@ -176,18 +176,41 @@ function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** `postgres://user:pass@host:port/db?pool_size=20&schema=fhir` (pool_size and schema are ours, removed before pg sees the URL) */
+const SYNCHRONOUS_COMMIT = ['on', 'off', 'local', 'remote_write', 'remote_apply'];
+
+/**
+ * The durability of the SQLite engine (WAL, synchronous=NORMAL): a commit is never torn and never corrupts, but the
+ * last commits before a power loss or OS crash may be lost. PostgreSQL's equivalent is synchronous_commit=off (commits
+ * return before their WAL reaches the disk; the WAL writer flushes within 3 x wal_writer_delay, 0.6 s by default; a
+ * crash loses at most those, atomically). It also loses them when PostgreSQL itself crashes, which SQLite's NORMAL
+ * survives. `?synchronous_commit=on` waits for the flush on every commit (README "PostgreSQL durability").
+ */
+const DEFAULT_SYNCHRONOUS_COMMIT = 'off';
+
+/**
+ * `postgres://user:pass@host:port/db?pool_size=20&schema=fhir&synchronous_commit=on` (pool_size, schema and
+ * synchronous_commit are ours, removed before pg sees the URL; synchronous_commit is set on every pooled connection).
+ */
 export async function createPostgresStore(url: string): Promise<FhirStore> {
   const parsed = new URL(url);
   const poolSize = Number(parsed.searchParams.get('pool_size') ?? DEFAULT_POOL_SIZE);
   if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`pool_size must be a positive integer in ${parsed.origin}`);
   const schema = parsed.searchParams.get('schema') ?? undefined;
+  const synchronousCommit = parsed.searchParams.get('synchronous_commit') ?? DEFAULT_SYNCHRONOUS_COMMIT;
+  if (!SYNCHRONOUS_COMMIT.includes(synchronousCommit)) {
+    throw new Error(`synchronous_commit must be one of ${SYNCHRONOUS_COMMIT.join(', ')} in ${parsed.origin}`);
+  }
   parsed.searchParams.delete('pool_size');
   parsed.searchParams.delete('schema');
+  parsed.searchParams.delete('synchronous_commit');
+  const settings = [
+    ...(schema ? [`-c search_path=${quoteIdentifier(schema)}`] : []),
+    `-c synchronous_commit=${synchronousCommit}`,
+  ];
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
     max: poolSize,
-    options: schema ? `-c search_path=${quoteIdentifier(schema)}` : undefined,
+    options: settings.join(' '),
     types: {
       // BIGINT keys and epoch milliseconds fit in a double; COUNT(*) too
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
