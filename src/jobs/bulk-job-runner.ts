@@ -16,10 +16,11 @@
 import type { ServerContext } from '../interactions/types.js';
 import type { JobRecord } from '../storage/job-port.js';
 import {
-  BULK_JOB_KINDS, BulkJobFiles, DEFAULT_RUNNER_OPTIONS, JobInterrupted, type BulkJob, type BulkRunnerOptions, type JobRun,
+  BULK_JOB_KINDS, BulkJobFiles, DEFAULT_RUNNER_OPTIONS, isJobId, JobInterrupted, type BulkJob, type BulkRunnerOptions, type JobRun,
 } from './bulk-job.js';
 import { runExportJob } from './export-job.js';
 import { HeldJob, leaseTiming, newNodeId } from './job-lease.js';
+import { adoptBulkJobFiles } from './legacy-job-files.js';
 import { runImportJob } from './import-job.js';
 
 interface RunningJob { id: string; abort: AbortController; finished: Promise<void> }
@@ -39,6 +40,7 @@ export class BulkJobRunner {
   private claiming: Promise<void> | undefined;
   private stopped = false;
   private readonly poll: NodeJS.Timeout;
+  private readonly adopted: Promise<void>;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -51,7 +53,12 @@ export class BulkJobRunner {
     this.nodeId = this.options.nodeId ?? newNodeId();
     this.poll = setInterval(() => this.pump(), this.options.pollMs);
     this.poll.unref();
-    this.pump();
+    this.adopted = adoptBulkJobFiles(ctx.store.jobs, this.files.root, isJobId, log).finally(() => this.pump());
+  }
+
+  /** Resolves once the jobs an older server kept as job.json files are job records (legacy-job-files.ts). */
+  ready(): Promise<void> {
+    return this.adopted;
   }
 
   /** Queues the job in the database; this node tries to claim it at once. */
@@ -69,6 +76,7 @@ export class BulkJobRunner {
 
   /** The job, and the fence of its latest claim (which folder holds its files: BulkJobFiles.outputDir). */
   async find(id: string): Promise<{ job: BulkJob; fence: number } | undefined> {
+    await this.adopted;
     const record = await this.ctx.store.jobs.get(id);
     const job = record && bulkJobOf(record);
     return job && { job, fence: record.fence };
@@ -95,6 +103,7 @@ export class BulkJobRunner {
     this.stopped = true;
     clearInterval(this.poll);
     this.onStop();
+    await this.adopted;
     await this.claiming;
     if (this.running) {
       this.running.abort.abort();

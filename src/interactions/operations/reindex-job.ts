@@ -8,8 +8,10 @@
  * custom parameters of that type that changed before the job started become searchable (custom-parameters.ts).
  */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { FhirError } from '../../fhir/errors.js';
 import { HeldJob, leaseTiming, newNodeId, DEFAULT_LEASE_MS } from '../../jobs/job-lease.js';
+import { adoptReindexJobFiles } from '../../jobs/legacy-job-files.js';
 import { customParametersOf } from '../../search/custom-parameters-store.js';
 import type { JobRecord } from '../../storage/job-port.js';
 import type { FhirStore, StoredVersion } from '../../storage/port.js';
@@ -262,10 +264,12 @@ export function resumeReindexJobs(ctx: ServerContext, log: (message: string) => 
   };
   const timer = setInterval(tick, options.pollMs ?? 5_000);
   timer.unref();
-  tick();
+  // jobs an older server kept as files under search-index/jobs become job records first
+  const adopted = adoptReindexJobFiles(ctx.store.jobs, path.join(ctx.config.dataDir, 'search-index', 'jobs'), log).finally(tick);
   return async () => {
     stopped = true;
     clearInterval(timer);
+    await adopted;
     await stopReindexJobs(ctx);
     await polling;
   };
