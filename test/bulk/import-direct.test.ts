@@ -138,3 +138,21 @@ t.test('a chunk naming a resource twice, or holding an invalid line, keeps the i
   t.notOk(await ctx.store.read('Patient', 'bad'));
   t.equal((await ctx.store.read('Patient', 'p4'))?.versionId, 1);
 });
+
+t.test('worker threads: after a chunk writes a SearchParameter, later chunks are indexed with it', async (t) => {
+  const ctx = await context(t);
+  const preparer = startPreparerPool(1, [BASE]);
+  t.teardown(() => preparer.close());
+  const nickname = {
+    resourceType: 'SearchParameter', id: 'patient-nickname', url: 'http://hospital.example/sp/patient-nickname', name: 'nickname',
+    status: 'active', description: 'a nickname', code: 'nickname', base: ['Patient'], type: 'string', expression: "Patient.name.where(use='nickname').given",
+  };
+  const jim = (id: string) => ({ resourceType: 'Patient', id, name: [{ use: 'nickname', given: ['Jimmy'] }] });
+  // one line per chunk: the Patients' chunks are sent to the worker before the SearchParameter is written
+  const result = await importLines(ctx, [nickname, jim('jim1'), jim('jim2'), jim('jim3')], { batchSize: 1, preparer });
+  t.same(result, { issues: [], resources: 4 });
+  const found = await ctx.store.search({
+    types: ['Patient'], where: [{ kind: 'param', param: 'nickname', index: 'string', values: [{ kind: 'string', op: 'starts', value: 'jim' }] }], sort: [], count: 10, total: 'none',
+  });
+  t.same(found.items.map((item) => item.id).sort(), ['jim1', 'jim2', 'jim3']);
+});
