@@ -125,6 +125,10 @@ export class BulkJobRunner {
       return;
     }
     if (!record) return;
+    if (this.stopped) {
+      await this.ctx.store.jobs.release({ id: record.id, owner: this.nodeId, fence: record.fence }).catch(() => undefined);
+      return;
+    }
     const job = bulkJobOf(record)!;
     if (record.fence > 1) this.log(`resuming bulk job ${job.id} (${job.kind}) from its last checkpoint`);
     const held = new HeldJob(this.ctx.store.jobs, record, this.nodeId, leaseTiming(this.options.leaseMs), this.log);

@@ -85,14 +85,17 @@ const versionConflict = (version: VersionWrite, detail: string) =>
 
 export class MongoStore implements FhirStore {
   readonly engine = 'mongo' as const;
-  readonly jobs: JobStore;
+  private jobStore?: JobStore;
 
   constructor(
     private readonly shared: Shared,
     private readonly session?: ClientSession,
     private readonly searchLocks?: SearchLocks,
-  ) {
-    this.jobs = new MongoJobStore(shared.db.collection(JOBS) as unknown as JobCollection);
+  ) {}
+
+  /** made on first use: a store bound to a transaction is made per transaction and rarely needs it */
+  get jobs(): JobStore {
+    return (this.jobStore ??= new MongoJobStore(this.shared.db.collection(JOBS) as unknown as JobCollection));
   }
 
   async init(): Promise<void> {

@@ -20,7 +20,7 @@ import { writeVersion, writeVersionAlone } from './writes.js';
 const REFS_PER_QUERY = 500;
 
 export class SqlStore implements FhirStore {
-  readonly jobs: JobStore;
+  private jobStore?: JobStore;
 
   constructor(
     readonly engine: 'sqlite' | 'postgres',
@@ -29,8 +29,11 @@ export class SqlStore implements FhirStore {
     private readonly initialise: () => Promise<void>,
     /** set on the store handed to a withTransaction callback */
     private readonly txSession?: SqlSession,
-  ) {
-    this.jobs = new SqlJobStore(sql, dialect);
+  ) {}
+
+  /** made on first use: a store bound to a transaction is made per transaction and rarely needs it */
+  get jobs(): JobStore {
+    return (this.jobStore ??= new SqlJobStore(this.sql, this.dialect));
   }
 
   init(): Promise<void> {
