@@ -2,15 +2,15 @@
  * The job claim protocol (docs/scale-out.md "Background jobs") on each engine, two stores over one
  * database standing for two server nodes: SQLite (two connections to one file), PostgreSQL when
  * FHIR_TEST_POSTGRES_URL is set (a fresh schema, dropped at the end), and MongoDB's filters and update
- * pipelines evaluated by mingo over a shared in-memory collection (no mongod exists here; MONGODB_URL is
- * not needed for this file).
+ * pipelines evaluated by mingo over a shared in-memory collection (no mongod exists here), and against a real
+ * MongoDB replica set only when MONGODB_URL is set (a fresh database, dropped at the end; not run in CI).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { aggregate, find } from 'mingo';
-import type { Document } from 'mongodb';
+import { MongoClient, type Document } from 'mongodb';
 import pg from 'pg';
 import t from 'tap';
 import { createStore } from '../../src/storage/create-store.js';
@@ -108,3 +108,28 @@ t.test('MongoDB (mingo): two stores over one collection', async (t) => {
   const collection = mingoJobCollection(documents);
   jobStoreProtocol(t, { first: new MongoJobStore(collection), second: new MongoJobStore(collection) });
 });
+
+const mongoUrl = process.env.MONGODB_URL;
+if (!mongoUrl) {
+  t.comment('MONGODB_URL is not set: the job store protocol did NOT run against a real MongoDB server (only under mingo)');
+} else {
+  t.test('MongoDB (real server): two clients over one database', async (t) => {
+    const database = `jobs_${process.pid}_${Date.now().toString(36)}`;
+    const match = /^(mongodb(?:\+srv)?:\/\/[^/?]*)(?:\/[^?]*)?(\?.*)?$/.exec(mongoUrl);
+    if (!match) throw new Error(`MONGODB_URL is not a mongodb:// URL: ${mongoUrl}`);
+    const url = `${match[1]}/${database}${match[2] ?? ''}`;
+    const first = await createStore({ store: url, dataDir: '/nonexistent' });
+    const second = await createStore({ store: url, dataDir: '/nonexistent' });
+    t.teardown(async () => {
+      await first.close();
+      await second.close();
+      const client = new MongoClient(mongoUrl);
+      try {
+        await client.db(database).dropDatabase();
+      } finally {
+        await client.close();
+      }
+    });
+    jobStoreProtocol(t, { first: first.jobs, second: second.jobs });
+  });
+}
