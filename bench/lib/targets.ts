@@ -41,9 +41,17 @@ function jobTarget(jobs: JobRow[], workload: string, floor: number, what: string
   return checks;
 }
 
+function countTargets(jobs: JobRow[]): TargetCheck[] {
+  const rows = jobs.filter((row) => row.workload === 'search-count' && row.resources >= 100_000);
+  if (rows.length === 0) return [];
+  const slowest = rows.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+  return [{ target: '_summary=count over 100,000 matches < 100 ms', met: slowest.seconds < 0.1, figure: `slowest ${Math.round(slowest.seconds * 1000)} ms (${slowest.label})` }];
+}
+
 export function checkTargets(measurements: Measurement[], jobs: JobRow[]): TargetCheck[] {
   return [
     ...searchTargets(measurements),
+    ...countTargets(jobs),
     ...jobTarget(jobs, 'ingest', 4000, 'transaction ingest'),
     ...jobTarget(jobs, 'ndjson-import', 15000, 'NDJSON import'),
     ...jobTarget(jobs, 'export', 30000, 'export'),
