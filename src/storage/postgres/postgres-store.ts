@@ -10,6 +10,10 @@
  * conditional update, transaction Bundles) race-free for every caller without any locking protocol they must
  * remember: of two concurrent If-None-Exist creates, PostgreSQL aborts one, and its retry finds the other's resource.
  * Callbacks must therefore be safe to run again (they only act through the tx store).
+ *
+ * Creates share statements (sql/create-batch.ts): those of concurrent requests go out together, and a caller
+ * transaction's creates wait for its next statement or its commit. Commits do not wait for the WAL flush by default
+ * (synchronous_commit=off, the durability of the SQLite engine's synchronous=NORMAL; see createPostgresStore).
  */
 import pg from 'pg';
 import { FhirError } from '../../fhir/errors.js';

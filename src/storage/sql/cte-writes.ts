@@ -133,7 +133,10 @@ export async function createManyInOneStatement(session: SqlSession, writes: { ve
   const contents: string[] = [];
   const sortKeys: string[] = [];
   const index = new Map<IndexType, unknown[][]>();
-  writes.forEach(({ version, row }, k) => {
+  // key order: concurrent statements take the (type, id) index entries in one order, so they cannot deadlock
+  const sorted = writes.map((write, k) => ({ ...write, k }))
+    .sort((a, b) => compareText(a.version.resourceType, b.version.resourceType) || compareText(a.version.id, b.version.id));
+  sorted.forEach(({ version, row }, k) => {
     currentValues(version, row).slice(0, 6).forEach((value, column) => current[column]!.push(value));
     contents.push(row.content ?? 'null');
     sortKeys.push(row.sortKeys ?? 'null');
@@ -150,5 +153,9 @@ export async function createManyInOneStatement(session: SqlSession, writes: { ve
   const values: unknown[] = [...current, `[${contents.join(',')}]`, `[${sortKeys.join(',')}]`];
   for (const type of INDEX_TYPES) values.push(...index.get(type)!);
   const created = new Set((await session.all(CREATE_MANY, values, REUSE)).map((row) => Number(row.n)));
-  return writes.map((_, k) => created.has(k + 1));
+  const result = new Array<boolean>(writes.length);
+  sorted.forEach((write, k) => { result[write.k] = created.has(k + 1); });
+  return result;
 }
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
