@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import type { Resource } from '../../src/fhir/types.js';
 import { batchOrTransaction } from '../../src/interactions/bundle-dispatch.js';
@@ -19,12 +20,29 @@ import { createServerContext } from '../../src/jobs/server-context.js';
 
 const BASE = 'http://localhost:80/fhir';
 
-async function context(t: Test): Promise<ServerContext> {
+// SQLite always; PostgreSQL too when FHIR_TEST_POSTGRES_URL is set (a fresh schema per store, dropped afterwards)
+const postgresUrl = process.env.FHIR_TEST_POSTGRES_URL;
+const engines = postgresUrl ? ['sqlite', 'postgres'] as const : ['sqlite'] as const;
+let schemas = 0;
+
+async function context(t: Test, engine: 'sqlite' | 'postgres' = 'sqlite'): Promise<ServerContext> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-import-direct-'));
-  const ctx = await createServerContext({ ...loadConfig({}), dataDir, store: 'sqlite', seed: false });
+  let store = 'sqlite';
+  const schema = `import_direct_${process.pid}_${++schemas}`;
+  if (engine === 'postgres') {
+    const url = new URL(postgresUrl!);
+    url.searchParams.set('schema', schema);
+    store = url.toString();
+  }
+  const ctx = await createServerContext({ ...loadConfig({}), dataDir, store, seed: false });
   t.teardown(async () => {
     await ctx.store.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
+    if (engine !== 'postgres') return;
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
   });
   return ctx;
 }
@@ -66,10 +84,10 @@ async function searchIds(ctx: ServerContext, type: string, param: string, index:
   return page.items.map((item) => item.id).sort();
 }
 
-for (const mode of ['this thread', 'worker threads'] as const) {
-  t.test(`${mode}: stores what a transaction of PUTs stores, indexed the same`, async (t) => {
-    const direct = await context(t);
-    const reference = await context(t);
+for (const engine of engines) for (const mode of ['this thread', 'worker threads'] as const) {
+  t.test(`${engine}, ${mode}: stores what a transaction of PUTs stores, indexed the same`, async (t) => {
+    const direct = await context(t, engine);
+    const reference = await context(t, engine);
     const preparer = mode === 'worker threads' ? startPreparerPool(2, [BASE]) : undefined;
     t.teardown(() => preparer?.close());
     const lines = [patient('p1'), patient('p2', { active: true }), observation('o1'), observation('o2')];
@@ -91,53 +109,55 @@ for (const mode of ['this thread', 'worker threads'] as const) {
   });
 }
 
-t.test('a re-import updates: new versions, history kept, no duplicates', async (t) => {
-  const ctx = await context(t);
-  await importLines(ctx, [patient('p1'), patient('p2')]);
-  const again = await importLines(ctx, [patient('p1', { gender: 'female' }), patient('p2')]);
-  t.same(again, { issues: [], resources: 2 });
-  const p1 = await ctx.store.read('Patient', 'p1');
-  t.equal(p1?.versionId, 2);
-  t.equal(p1?.resource?.meta?.versionId, '2', 'meta.versionId follows the version');
-  t.equal(p1?.resource?.gender, 'female');
-  const history = await ctx.store.history({ resourceType: 'Patient', id: 'p1', count: 10 });
-  t.same(history.items.map((v) => v.versionId), [2, 1]);
-  t.notOk(history.items[1]!.resource?.gender, 'the first version as it was');
-  t.equal((await ctx.store.search({ types: ['Patient'], where: [], sort: [], count: 0, total: 'accurate' })).total, 2);
-});
-
-t.test('an import over a deleted resource continues its versions, as PUT does', async (t) => {
-  const ctx = await context(t);
-  await importLines(ctx, [patient('p1')]);
-  await batchOrTransaction(ctx, {
-    baseUrl: BASE, method: 'POST', query: {}, headers: {}, prefer: { return: 'minimal' },
-    body: { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'DELETE', url: 'Patient/p1' } }] },
+for (const engine of engines) {
+  t.test(`${engine}: a re-import updates: new versions, history kept, no duplicates`, async (t) => {
+    const ctx = await context(t, engine);
+    await importLines(ctx, [patient('p1'), patient('p2')]);
+    const again = await importLines(ctx, [patient('p1', { gender: 'female' }), patient('p2')]);
+    t.same(again, { issues: [], resources: 2 });
+    const p1 = await ctx.store.read('Patient', 'p1');
+    t.equal(p1?.versionId, 2);
+    t.equal(p1?.resource?.meta?.versionId, '2', 'meta.versionId follows the version');
+    t.equal(p1?.resource?.gender, 'female');
+    const history = await ctx.store.history({ resourceType: 'Patient', id: 'p1', count: 10 });
+    t.same(history.items.map((v) => v.versionId), [2, 1]);
+    t.notOk(history.items[1]!.resource?.gender, 'the first version as it was');
+    t.equal((await ctx.store.search({ types: ['Patient'], where: [], sort: [], count: 0, total: 'accurate' })).total, 2);
   });
-  t.equal((await ctx.store.read('Patient', 'p1'))?.deleted, true);
-  const result = await importLines(ctx, [patient('p1'), patient('p2')]);
-  t.same(result, { issues: [], resources: 2 });
-  const p1 = await ctx.store.read('Patient', 'p1');
-  t.equal(p1?.versionId, 3);
-  t.equal(p1?.deleted, false);
-  t.equal(p1?.resource?.meta?.versionId, '3');
-  t.equal((await ctx.store.read('Patient', 'p2'))?.versionId, 1);
-});
 
-t.test('a chunk naming a resource twice, or holding an invalid line, keeps the interaction outcome', async (t) => {
-  const ctx = await context(t);
-  const twice = await importLines(ctx, [patient('p1'), patient('p1', { gender: 'male' })]);
-  t.same(twice, { issues: [], resources: 2 });
-  const p1 = await ctx.store.read('Patient', 'p1');
-  t.equal(p1?.versionId, 2, 'both PUTs applied in order');
-  t.equal(p1?.resource?.gender, 'male');
+  t.test(`${engine}: an import over a deleted resource continues its versions, as PUT does`, async (t) => {
+    const ctx = await context(t, engine);
+    await importLines(ctx, [patient('p1')]);
+    await batchOrTransaction(ctx, {
+      baseUrl: BASE, method: 'POST', query: {}, headers: {}, prefer: { return: 'minimal' },
+      body: { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'DELETE', url: 'Patient/p1' } }] },
+    });
+    t.equal((await ctx.store.read('Patient', 'p1'))?.deleted, true);
+    const result = await importLines(ctx, [patient('p1'), patient('p2')]);
+    t.same(result, { issues: [], resources: 2 });
+    const p1 = await ctx.store.read('Patient', 'p1');
+    t.equal(p1?.versionId, 3);
+    t.equal(p1?.deleted, false);
+    t.equal(p1?.resource?.meta?.versionId, '3');
+    t.equal((await ctx.store.read('Patient', 'p2'))?.versionId, 1);
+  });
 
-  const mixed = await importLines(ctx, [patient('p3'), patient('bad', { birthDate: 'not a date' }), '{"resourceType":', patient('p4')]);
-  t.equal(mixed.resources, 2);
-  t.same(mixed.issues.map((issue) => [issue.location, issue.status]), [['line 3', 400], ['line 2', 400]]);
-  t.match(mixed.issues[1]!.diagnostics, /Bundle\.entry\[1\] \(PUT Patient\/bad\)/, 'diagnostics of the batch replay, entry index included');
-  t.notOk(await ctx.store.read('Patient', 'bad'));
-  t.equal((await ctx.store.read('Patient', 'p4'))?.versionId, 1);
-});
+  t.test(`${engine}: a chunk naming a resource twice, or holding an invalid line, keeps the interaction outcome`, async (t) => {
+    const ctx = await context(t, engine);
+    const twice = await importLines(ctx, [patient('p1'), patient('p1', { gender: 'male' })]);
+    t.same(twice, { issues: [], resources: 2 });
+    const p1 = await ctx.store.read('Patient', 'p1');
+    t.equal(p1?.versionId, 2, 'both PUTs applied in order');
+    t.equal(p1?.resource?.gender, 'male');
+
+    const mixed = await importLines(ctx, [patient('p3'), patient('bad', { birthDate: 'not a date' }), '{"resourceType":', patient('p4')]);
+    t.equal(mixed.resources, 2);
+    t.same(mixed.issues.map((issue) => [issue.location, issue.status]), [['line 3', 400], ['line 2', 400]]);
+    t.match(mixed.issues[1]!.diagnostics, /Bundle\.entry\[1\] \(PUT Patient\/bad\)/, 'diagnostics of the batch replay, entry index included');
+    t.notOk(await ctx.store.read('Patient', 'bad'));
+    t.equal((await ctx.store.read('Patient', 'p4'))?.versionId, 1);
+  });
+}
 
 t.test('worker threads: after a chunk writes a SearchParameter, later chunks are indexed with it', async (t) => {
   const ctx = await context(t);
