@@ -88,7 +88,7 @@ async function exportType(ctx: ServerContext, run: JobRun, job: ExportJob, type:
     await handle.close();
   }
   position.done = true;
-  await save(true);
+  await save();
 }
 
 /** The manifest's error file: one OperationOutcome per parameter ignored under handling=lenient (IG 2.0 kick-off). */
