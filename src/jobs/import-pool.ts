@@ -1,7 +1,7 @@
 /**
  * A pool of import-worker.ts threads preparing NDJSON chunks (parse, validate, index) while the caller's thread
- * writes: on two cores the writer then only writes. Chunks go to the least busy worker; results come back in
- * the order asked because the writer awaits them in that order.
+ * writes, for machines with cores to spare (src/cli/import.ts decides how many). Chunks go to the least busy
+ * worker; results come back in the order asked because the writer awaits them in that order.
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
