@@ -32,5 +32,12 @@ export function writeResource(request: FastifyRequest, reply: FastifyReply, stat
 
 export function writeResult(request: FastifyRequest, reply: FastifyReply, result: InteractionResult): FastifyReply {
   for (const [name, value] of Object.entries(result.headers)) reply.header(name, value);
+  // the stored text is looked at before `body`, whose getter would give it up
+  const text = result.bodyText;
+  if (text !== undefined && queryValue(request, '_pretty') !== 'true') {
+    reply.code(result.status);
+    reply.header('content-type', `${responseType(request)}; charset=utf-8`);
+    return reply.send(text);
+  }
   return writeResource(request, reply, result.status, result.body);
 }

@@ -31,7 +31,29 @@ function notModifiedSince(header: string, lastUpdated: string): boolean {
   return Math.floor(Date.parse(lastUpdated) / 1000) * 1000 <= since;
 }
 
-/** _summary and _elements also apply to read and vread (R4 search.html#summary, #elements). */
+/**
+ * 200 with the version's resource as _summary and _elements shape it (they also apply to read and vread, R4
+ * search.html#summary, #elements). Unshaped, the store's JSON text is sent as it is, and `body` parses it only when
+ * read: whoever reads `body` (a batch entry, say) gives up the text, so a change made to it is never undone.
+ */
+export function storedResult(ctx: ServerContext, req: InteractionRequest, headers: Record<string, string>, version: StoredVersion): InteractionResult {
+  if (req.query._summary !== undefined || req.query._elements !== undefined || version.json === undefined) {
+    return { status: 200, headers, body: presentResource(ctx, req, version.resource) };
+  }
+  let text: string | undefined = version.json;
+  return {
+    status: 200,
+    headers,
+    get body() {
+      text = undefined;
+      return version.resource;
+    },
+    get bodyText() {
+      return text;
+    },
+  };
+}
+
 export function presentResource(ctx: ServerContext, req: InteractionRequest, resource: Resource | undefined): Resource | undefined {
   if (!resource) return resource;
   const summary = parseSummaryMode(req.query._summary);
@@ -55,5 +77,5 @@ export async function read(ctx: ServerContext, req: InteractionRequest): Promise
   if (ifNoneMatch !== undefined ? etagMatches(ifNoneMatch, current.versionId) : ifModifiedSince !== undefined && notModifiedSince(ifModifiedSince, current.lastUpdated)) {
     return { status: 304, headers };
   }
-  return { status: 200, headers, body: presentResource(ctx, req, current.resource) };
+  return storedResult(ctx, req, headers, current);
 }

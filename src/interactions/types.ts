@@ -48,4 +48,9 @@ export interface InteractionResult {
   headers: Record<string, string>;
   /** a resource, a Bundle or an OperationOutcome; absent for 204/304 */
   body?: Resource;
+  /**
+   * `body` as the JSON text the store holds, when the interaction answers the stored resource unchanged (read,
+   * vread): http sends it instead of serialising `body`. Reading `body` first gives it up (see storedResult).
+   */
+  readonly bodyText?: string;
 }

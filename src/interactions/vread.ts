@@ -1,7 +1,7 @@
 /** vread (R4 http.html#vread): a deleted version answers 410, an unknown one 404. */
 import { FhirError } from '../fhir/errors.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
-import { assertReadable, presentResource } from './read.js';
+import { assertReadable, storedResult } from './read.js';
 import { assertValidId, versionHeaders } from './write-version.js';
 
 export async function vread(ctx: ServerContext, req: InteractionRequest): Promise<InteractionResult> {
@@ -16,5 +16,5 @@ export async function vread(ctx: ServerContext, req: InteractionRequest): Promis
     throw new FhirError('gone', `Version ${versionText} of ${resourceType}/${id} is a delete`, { headers: versionHeaders(version) });
   }
   await assertReadable(ctx.store, req, version);
-  return { status: 200, headers: versionHeaders(version), body: presentResource(ctx, req, version.resource) };
+  return storedResult(ctx, req, versionHeaders(version), version);
 }
