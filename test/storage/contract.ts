@@ -213,6 +213,36 @@ export async function runContract(t: Tap, makeStore: MakeStore): Promise<void> {
     });
   });
 
+  await t.test('a repeated search counts again after every kind of change (search.html#total)', async (t) => {
+    await withStore(makeStore, async (store) => {
+      for (let n = 0; n < 5; n++) await store.write(versionOf(patient(`tc${n}`, 'Total'), 1, instant(n)));
+      const query: SearchQuery = { ...byFamily('total'), count: 2, total: 'accurate' };
+      const total = async () => (await store.search(query)).total;
+      const countOnly = async () => (await store.search({ ...query, count: 0 })).total;
+      t.equal(await total(), 5);
+      t.equal(await total(), 5, 'the same search again');
+      t.equal(await countOnly(), 5);
+      await store.write(versionOf(patient('tc5', 'Total'), 1, instant(5)));
+      t.equal(await total(), 6, 'after a create');
+      t.equal(await countOnly(), 6, 'after a create (_count=0)');
+      await store.write(versionOf(patient('tc0', 'Other'), 2, instant(6)));
+      t.equal(await total(), 5, 'after an update that no longer matches');
+      await store.write(deletion('Patient', 'tc1', 2, instant(7)));
+      t.equal(await total(), 4, 'after a delete');
+      await t.rejects(store.withTransaction(async (tx) => {
+        await tx.write(versionOf(patient('tc9', 'Total'), 1, instant(8)));
+        t.equal((await tx.search(query)).total, 5, 'inside the transaction: its own write counts');
+        throw new Error('roll back');
+      }));
+      t.equal(await total(), 4, 'a rolled-back write is not counted');
+      await store.withTransaction(async (tx) => tx.write(versionOf(patient('tc9', 'Total'), 1, instant(8))));
+      t.equal(await total(), 5, 'after a committed transaction');
+      const index = fixtureRegistry().extract({ ...patient('tc2', 'Elsewhere'), meta: { versionId: '1', lastUpdated: instant(2) } });
+      t.equal(await store.reindex({ resourceType: 'Patient', id: 'tc2', versionId: 1, index }), true);
+      t.equal(await total(), 4, 'after a reindex');
+    });
+  });
+
   await t.test('history: instance, type, system, _since, _at, paging (http.html#history)', async (t) => {
     await withStore(makeStore, async (store) => {
       await store.write(versionOf(patient('h1', 'A'), 1, instant(1), 'POST'));

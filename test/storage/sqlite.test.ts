@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { createStore } from '../../src/storage/create-store.js';
-import { runContract } from './contract.js';
+import type { SearchQuery } from '../../src/search/ir.js';
+import { runContract, versionOf } from './contract.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-sqlite-contract-'));
 t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -18,4 +19,20 @@ t.test('the default store is <dataDir>/fhir.sqlite, directory created', async (t
   await store.close();
   t.ok(fs.existsSync(path.join(dataDir, 'fhir.sqlite')));
   t.equal(store.engine, 'sqlite');
+});
+
+t.test('a total counted before another connection writes the same file is counted again', async (t) => {
+  const file = path.join(root, 'two-connections', 'fhir.sqlite');
+  const reader = await createStore({ store: `sqlite:${file}`, dataDir: root });
+  const writer = await createStore({ store: `sqlite:${file}`, dataDir: root });
+  t.teardown(async () => { await reader.close(); await writer.close(); });
+  const patient = (id: string) => versionOf({ resourceType: 'Patient', id, name: [{ family: 'Shared' }] }, 1, new Date(Date.UTC(2025, 0, 1)).toISOString());
+  const query: SearchQuery = {
+    types: ['Patient'], where: [{ kind: 'param', param: 'family', index: 'string', values: [{ kind: 'string', op: 'starts', value: 'shared' }] }],
+    sort: [], count: 1, total: 'accurate',
+  };
+  for (const id of ['s1', 's2']) await writer.write(patient(id));
+  t.equal((await reader.search(query)).total, 2);
+  await writer.write(patient('s3'));
+  t.equal((await reader.search(query)).total, 3, 'the other connection commit is seen');
 });

@@ -3,6 +3,7 @@ import type { Resource } from '../../fhir/types.js';
 import type { SearchQuery } from '../../search/ir.js';
 import type { SearchPage, StoredVersion } from '../port.js';
 import { ConditionCompiler, type BlockOptions } from './conditions.js';
+import { memoizedCount } from './count-memo.js';
 import type { SqlDialect } from './dialect.js';
 import { fetchPage, Params, type KeyValue, type OrderColumn } from './paging.js';
 import { rowToVersion, VERSION_COLUMNS } from './rows.js';
@@ -13,15 +14,21 @@ function whereClauses(query: SearchQuery, params: Params, dialect: SqlDialect, o
   return new ConditionCompiler(params, dialect).block('r', query.types, query.where, options);
 }
 
-export async function countMatches(session: SqlSession, dialect: SqlDialect, query: SearchQuery): Promise<number> {
-  const params = new Params();
-  const where = whereClauses(query, params, dialect, { count: true });
-  const [row] = await session.all(`SELECT COUNT(*) AS n FROM ${RESOURCE_TABLE} r WHERE ${where.join(' AND ')}`, params.values);
-  return Number(row!.n);
+export interface SearchOptions {
+  /** the session sees only committed state and never writes (count-memo.ts) */
+  memoizeCounts?: boolean;
 }
 
-export async function runSearch(session: SqlSession, dialect: SqlDialect, query: SearchQuery): Promise<SearchPage> {
-  if (query.count === 0) return { items: [], total: await countMatches(session, dialect, query) };
+export async function countMatches(session: SqlSession, dialect: SqlDialect, query: SearchQuery, options: SearchOptions = {}): Promise<number> {
+  const params = new Params();
+  const where = whereClauses(query, params, dialect, { count: true });
+  const sql = `SELECT COUNT(*) AS n FROM ${RESOURCE_TABLE} r WHERE ${where.join(' AND ')}`;
+  const count = async () => Number((await session.all(sql, params.values))[0]!.n);
+  return options.memoizeCounts ? memoizedCount(session, sql, params.values, count) : count();
+}
+
+export async function runSearch(session: SqlSession, dialect: SqlDialect, query: SearchQuery, options: SearchOptions = {}): Promise<SearchPage> {
+  if (query.count === 0) return { items: [], total: await countMatches(session, dialect, query, options) };
 
   const params = new Params();
   const columns: OrderColumn[] = [];
@@ -62,7 +69,7 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
     // a first page holding every match is its own total: no COUNT statement (a round trip on PostgreSQL)
     if (query.cursor === undefined && !page.nextCursor) result.total = page.rows.length;
     else if (countAlong) result.total = Number(page.rows[0]!.match_count);
-    else result.total = await countMatches(session, dialect, query);
+    else result.total = await countMatches(session, dialect, query, options);
   }
   if (page.nextCursor) result.nextCursor = page.nextCursor;
   if (page.previousCursor) result.previousCursor = page.previousCursor;
