@@ -148,6 +148,19 @@ export async function runContract(t: Tap, makeStore: MakeStore): Promise<void> {
       t.equal(result, 'done', 'the callback result is returned');
       t.match(await store.read('Patient', 't3'), { versionId: 1 }, 'committed');
     });
+
+  await t.test('a transaction of many writes indexes each, and an update in it replaces the created entries', async (t) => {
+    await withStore(makeStore, async (store) => {
+      // 150 resources of several index rows each: more rows per table than one multi-row INSERT takes
+      await store.withTransaction(async (tx) => {
+        for (let n = 0; n < 150; n++) await tx.write(versionOf(patient(`m${n}`, 'Many'), 1, instant(1)));
+        await tx.write(versionOf(patient('m7', 'Renamed'), 2, instant(2)));
+        t.equal((await tx.search({ ...byFamily('many'), count: 200 })).items.length, 149, 'inside: the old name is gone from the updated one');
+      });
+      t.equal((await store.search({ ...byFamily('many'), count: 200 })).items.length, 149, 'committed: 149 under the old name');
+      t.same((await store.search(byFamily('renamed'))).items.map(ref), ['Patient/m7'], 'and the updated one under its new name');
+    });
+  });
   });
 
   await t.test('conditional create is race-free inside withTransaction (http.html#ccreate)', async (t) => {

@@ -1,11 +1,15 @@
+import type { IndexEntries } from '../../search/index-entries.js';
 import type { VersionWrite } from '../port.js';
 import type { VersionRow } from './writes.js';
 
 /** Where statements run: a connection (SQLite) or a pooled client (PostgreSQL), inside or outside a transaction. */
 export type Row = Record<string, unknown>;
 
-/** `reuse`: the text is one of a small fixed set (the write statements), worth preparing once per connection */
-export interface StatementOptions { reuse?: boolean }
+/**
+ * `reuse`: the text is one of a small fixed set (the write statements), worth preparing once per connection;
+ * `indexFree`: the statement neither reads nor changes index tables (deferred index rows need not go out first)
+ */
+export interface StatementOptions { reuse?: boolean; indexFree?: boolean }
 
 export interface SqlSession {
   /** a statement that returns rows; SQL uses `?` placeholders, converted by the session for its engine */
@@ -17,6 +21,8 @@ export interface SqlSession {
    * or its commit (PostgreSQL caller transactions); absent where each write runs at once.
    */
   deferCreate?(version: VersionWrite, row: VersionRow): void;
+  /** Takes a new version's index rows to insert later, with others' (SQLite caller transactions, deferred-index-rows.ts). */
+  deferIndexRows?(rkey: unknown, index: IndexEntries): void;
 }
 
 /**

@@ -27,6 +27,8 @@ const KEEP_SUPERSEDED = `UPDATE ${HISTORY_TABLE} SET content = (SELECT content F
 const UPDATE_CURRENT = `UPDATE ${RESOURCE_TABLE} SET version = ?, last_updated = ?, deleted = ?, method = ?, content = ?, sort_keys = ?`
   + ' WHERE rkey = ?';
 const REUSE = { reuse: true } as const;
+/** the resource and history row statements: no index table involved */
+const ROW_WRITE = { reuse: true, indexFree: true } as const;
 const DELETE_INDEX_ROWS = INDEX_TABLE_NAMES.map((table) => `DELETE FROM ${table} WHERE rkey = ?`);
 
 export async function writeVersion(session: SqlSession, dialect: SqlDialect, version: VersionWrite): Promise<void> {
@@ -112,13 +114,13 @@ async function replaceVersion(session: SqlSession, dialect: SqlDialect, version:
     if (await createInOneStatement(session, version, row)) return;
   } else if (version.expectedPreviousVersion === 0 && !existing) {
     const [created] = await session.all(CREATE_CURRENT,
-      [resourceType, id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys], REUSE);
+      [resourceType, id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys], ROW_WRITE);
     if (created) return appendAndIndex(session, created.rkey, version, row);
   }
   const [current] = await session.all(
     `SELECT rkey, version, deleted FROM ${RESOURCE_TABLE} WHERE type = ? AND id = ?${dialect.forUpdate}`,
     [resourceType, id],
-    REUSE,
+    ROW_WRITE,
   );
   const currentVersion = current ? Number(current.version) : 0;
   const acceptable = version.expectedPreviousVersion === 0
@@ -133,29 +135,49 @@ async function replaceVersion(session: SqlSession, dialect: SqlDialect, version:
   if (!current) {
     // only reachable when a create's insert hit a row that is gone again; current rows are never removed
     const [inserted] = await session.all(`${INSERT_CURRENT} RETURNING rkey`,
-      [resourceType, id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys]);
+      [resourceType, id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys], ROW_WRITE);
     return appendAndIndex(session, inserted!.rkey, version, row);
   }
   if (dialect.singleStatementCreate) return replaceInTwoStatements(session, current.rkey, version, row);
-  if (Number(current.deleted) === 0) await session.run(KEEP_SUPERSEDED, [current.rkey, current.rkey, current.version], REUSE);
-  await session.run(UPDATE_CURRENT, [version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys, current.rkey], REUSE);
+  if (Number(current.deleted) === 0) await session.run(KEEP_SUPERSEDED, [current.rkey, current.rkey, current.version], ROW_WRITE);
+  await session.run(UPDATE_CURRENT, [version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys, current.rkey], ROW_WRITE);
   for (const sql of DELETE_INDEX_ROWS) await session.run(sql, [current.rkey], REUSE);
   await appendAndIndex(session, current.rkey, version, row);
 }
 
 async function appendAndIndex(session: SqlSession, rkey: unknown, version: VersionWrite, row: VersionRow): Promise<void> {
   await session.run(INSERT_HISTORY,
-    [rkey, version.versionId, version.resourceType, version.id, row.lastUpdated, row.deleted, version.method], REUSE);
-  if (version.resource !== undefined && version.index) await insertIndexRows(session, rkey, version.index);
+    [rkey, version.versionId, version.resourceType, version.id, row.lastUpdated, row.deleted, version.method], ROW_WRITE);
+  if (version.resource === undefined || !version.index) return;
+  if (session.deferIndexRows) session.deferIndexRows(rkey, version.index);
+  else await insertIndexRows(session, rkey, version.index);
 }
 
-export async function insertIndexRows(session: SqlSession, rkey: unknown, index: IndexEntries): Promise<void> {
+export function insertIndexRows(session: SqlSession, rkey: unknown, index: IndexEntries): Promise<void> {
+  return insertIndexRowsOf(session, [{ rkey, index }]);
+}
+
+/** the index rows of several versions, table by table, ROWS_PER_INSERT rows per statement (a version's rows may span two) */
+export async function insertIndexRowsOf(session: SqlSession, versions: readonly { rkey: unknown; index: IndexEntries }[]): Promise<void> {
   for (const type of INDEX_TYPES) {
-    const rows = storedRows(index, type);
-    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-      const end = Math.min(rows.length, start + ROWS_PER_INSERT);
-      await session.run(insertStatement(type, end - start), indexValues(rows, type, rkey, start, end), REUSE);
+    let values: unknown[] = [];
+    let rows = 0;
+    for (const { rkey, index } of versions) {
+      const list = storedRows(index, type);
+      for (let start = 0; start < list.length;) {
+        const end = Math.min(list.length, start + ROWS_PER_INSERT - rows);
+        const part = indexValues(list, type, rkey, start, end);
+        if (rows === 0) values = part;
+        else for (const value of part) values.push(value);
+        rows += end - start;
+        start = end;
+        if (rows === ROWS_PER_INSERT) {
+          await session.run(insertStatement(type, rows), values, REUSE);
+          rows = 0;
+        }
+      }
     }
+    if (rows > 0) await session.run(insertStatement(type, rows), values, REUSE);
   }
 }
 

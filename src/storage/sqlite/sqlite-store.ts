@@ -6,6 +6,7 @@
  * Group commit: a commit costs far more than the statements of one version write (WAL frames for every touched
  * index page, and checkpoints), so single writes queued in the same event-loop turn share one transaction, each
  * inside its own savepoint so one failing write rolls back alone. A write's promise settles after the commit.
+ * Inside withTransaction, index rows of new versions are inserted together (deferred-index-rows.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import type { FhirStore } from '../port.js';
 import { sqliteDialect } from '../sql/dialect.js';
 import { migrationStatements, SCHEMA_VERSION, SCHEMA_VERSION_TABLE, schemaStatements, SET_SCHEMA_VERSION } from '../sql/schema.js';
 import type { Row, SqlEngine, SqlSession } from '../sql/session.js';
+import { IndexRowDeferringSession } from '../sql/deferred-index-rows.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { AsyncMutex } from './async-mutex.js';
 
@@ -140,7 +142,9 @@ class SqliteEngine implements SqlEngine {
     try {
       this.begin.run();
       try {
-        const result = await fn(this.writerSession);
+        const session = new IndexRowDeferringSession(this.writerSession);
+        const result = await fn(session);
+        await session.flush();
         this.commit.run();
         return result;
       } catch (error) {
