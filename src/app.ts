@@ -22,16 +22,22 @@ function isLoggerInstance(logger: BuildAppOptions['logger']): logger is FastifyB
 
 export function buildApp(ctx: ServerContext, options: BuildAppOptions = {}): FastifyInstance {
   const logger = options.logger ?? false;
+  // Above level info no request line is written: neither a per-request child logger nor the hook (~3% of a read's CPU)
+  const quiet = isLoggerInstance(logger) && (logger as FastifyBaseLogger & { isLevelEnabled?(level: string): boolean }).isLevelEnabled?.('info') === false;
   const app = Fastify({
     ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger: logger as FastifyServerOptions['logger'] }),
+    ...(quiet ? { childLoggerFactory: (parent: FastifyBaseLogger) => parent } : {}),
     bodyLimit: ctx.config.bodyLimit,
     disableRequestLogging: true,
     exposeHeadRoutes: false,
   }) as unknown as FastifyInstance;
 
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
-  });
+  if (!quiet) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+      done();
+    });
+  }
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => sendRouteNotFound(request, reply));
 

@@ -47,7 +47,7 @@ export function toFhirError(error: unknown, request: FastifyRequest): FhirError 
 
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const fhirError = toFhirError(error, request);
-  if (fhirError.status >= 500) request.log.error({ err: error }, 'request failed');
+  if (fhirError.status >= 500) request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
   for (const [name, value] of Object.entries(fhirError.headers)) reply.header(name, value);
   return writeResource(request, reply, fhirError.status, errorOutcome(fhirError) as unknown as Resource);
 }

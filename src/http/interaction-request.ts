@@ -23,12 +23,14 @@ export function baseUrlOf(request: FastifyRequest, config: Config): string {
   return `${request.protocol}://${request.host}${config.basePath}`;
 }
 
-function lowerCaseHeaders(request: FastifyRequest): Record<string, string | undefined> {
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+/** Node gives header names in lower case; only a repeated header (set-cookie) arrives as an array. */
+function singleValuedHeaders(request: FastifyRequest): Record<string, string | undefined> {
+  const headers = { ...request.headers };
+  for (const name in headers) {
+    const value = headers[name];
+    if (Array.isArray(value)) headers[name] = value.join(', ');
   }
-  return headers;
+  return headers as Record<string, string | undefined>;
 }
 
 export function toInteractionRequest(request: FastifyRequest, config: Config, target: RouteTarget): InteractionRequest {
@@ -38,7 +40,7 @@ export function toInteractionRequest(request: FastifyRequest, config: Config, ta
     for (const [name, values] of Object.entries(body.params)) (query[name] ??= []).push(...values);
     body = undefined;
   }
-  const headers = lowerCaseHeaders(request);
+  const headers = singleValuedHeaders(request);
   return {
     baseUrl: baseUrlOf(request, config),
     method: request.method as InteractionRequest['method'],

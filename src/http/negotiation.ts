@@ -18,8 +18,22 @@ const FORMAT_ALIASES: Record<string, string> = {
 
 const JSON_ACCEPT = /^(application\/(fhir\+json|json\+fhir|json)|\*\/\*|application\/\*)$/;
 
+/** Accept headers already negotiated: clients send the same few, and each request negotiates twice (route, reply). */
+const negotiatedAccepts = new Map<string, string>();
+const MAX_REMEMBERED_ACCEPTS = 64;
+
 /** The media type to answer with, or a 406 FhirError when the client only accepts something else. */
 export function negotiateResponseType(format: string | undefined, accept: string | undefined): string {
+  if (format !== undefined || accept === undefined) return negotiate(format, accept);
+  let mediaType = negotiatedAccepts.get(accept);
+  if (mediaType === undefined) {
+    mediaType = negotiate(undefined, accept);
+    if (negotiatedAccepts.size < MAX_REMEMBERED_ACCEPTS) negotiatedAccepts.set(accept, mediaType);
+  }
+  return mediaType;
+}
+
+function negotiate(format: string | undefined, accept: string | undefined): string {
   if (format !== undefined) {
     const mediaType = FORMAT_ALIASES[format.split(';')[0].trim().toLowerCase()];
     if (!mediaType) throw new FhirError('not-acceptable', `_format "${format}" is not supported; this server speaks JSON (json, application/fhir+json, application/json)`);
