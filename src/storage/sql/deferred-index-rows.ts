@@ -6,13 +6,14 @@
  * every other statement does, so searches inside the transaction and the order of effects are unchanged.
  */
 import type { IndexEntries } from '../../search/index-entries.js';
+import type { SqlDialect } from './dialect.js';
 import type { Row, SqlSession, StatementOptions } from './session.js';
 import { insertIndexRowsOf } from './writes.js';
 
 export class IndexRowDeferringSession implements SqlSession {
   private pending: { rkey: unknown; index: IndexEntries }[] = [];
 
-  constructor(private readonly inner: SqlSession) {}
+  constructor(private readonly inner: SqlSession, private readonly dialect: SqlDialect) {}
 
   deferIndexRows(rkey: unknown, index: IndexEntries): void {
     this.pending.push({ rkey, index });
@@ -32,6 +33,6 @@ export class IndexRowDeferringSession implements SqlSession {
     if (this.pending.length === 0) return;
     const versions = this.pending;
     this.pending = [];
-    await insertIndexRowsOf(this.inner, versions);
+    await insertIndexRowsOf(this.inner, this.dialect, versions);
   }
 }

@@ -21,6 +21,6 @@ export async function reindexVersion(session: SqlSession, dialect: SqlDialect, w
   if (!current || Number(current.deleted) === 1 || Number(current.version) !== write.versionId) return false;
   await session.run(`UPDATE ${RESOURCE_TABLE} SET sort_keys = ? WHERE rkey = ?`, [sortKeysJson(write.index.sort, encodeSortValue), current.rkey]);
   for (const sql of DELETE_INDEX_ROWS) await session.run(sql, [current.rkey]);
-  await insertIndexRows(session, current.rkey, write.index);
+  await insertIndexRows(session, dialect, current.rkey, write.index);
   return true;
 }

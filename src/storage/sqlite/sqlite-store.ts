@@ -142,7 +142,7 @@ class SqliteEngine implements SqlEngine {
     try {
       this.begin.run();
       try {
-        const session = new IndexRowDeferringSession(this.writerSession);
+        const session = new IndexRowDeferringSession(this.writerSession, sqliteDialect);
         const result = await fn(session);
         await session.flush();
         this.commit.run();
