@@ -92,7 +92,7 @@ t.test('read and vread over HTTP', async (t) => {
 });
 
 const postgresUrl = process.env.FHIR_TEST_POSTGRES_URL;
-t.test('PostgreSQL: a read carries its JSONB content as text, resourceType, id and meta first', { skip: postgresUrl ? false : 'FHIR_TEST_POSTGRES_URL is not set' }, async (t) => {
+t.test('PostgreSQL: a read carries its JSONB content as text, resourceType first, then id (the shortest key)', { skip: postgresUrl ? false : 'FHIR_TEST_POSTGRES_URL is not set' }, async (t) => {
   const schema = `read_text_${process.pid}_${Date.now().toString(36)}`;
   const url = new URL(postgresUrl!);
   url.searchParams.set('schema', schema);
@@ -107,7 +107,7 @@ t.test('PostgreSQL: a read carries its JSONB content as text, resourceType, id a
   const resource = { ...patient, meta: { versionId: '1', lastUpdated: '2024-01-01T00:00:00.000Z' } };
   await store.write({ resourceType: 'Patient', id: patient.id, versionId: 1, lastUpdated: resource.meta.lastUpdated, method: 'PUT', resource, expectedPreviousVersion: 0 });
   const version = await store.read('Patient', patient.id);
-  t.ok(version?.json?.startsWith('{"resourceType":"Patient","id":"stored-text","meta":{'), version?.json ?? 'no text');
+  t.ok(version?.json?.startsWith('{"resourceType": "Patient", "id": "stored-text", '), version?.json ?? 'no text');
   t.same(JSON.parse(version!.json!), resource);
   t.same(version!.resource, resource);
 });

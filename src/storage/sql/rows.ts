@@ -29,21 +29,61 @@ export function rowToVersion(dialect: SqlDialect, row: Row): StoredVersion {
 }
 
 /**
- * PostgreSQL's content of table alias `alias` as JSON text in three parts, so the resource reads resourceType, id,
- * meta first (as dialect.decodeContent orders it) and then the rest in JSONB's order, without pg parsing it.
+ * PostgreSQL's content of table alias `alias` as JSON text. One cast: taking resourceType, id and meta apart in SQL
+ * decompressed a compressed (TOASTed) content once per operator, ~80 us of PostgreSQL CPU a row against ~26 us.
  */
 export function postgresContentColumns(alias: string): string {
-  return `(${alias}.content -> 'resourceType')::text AS content_type, (${alias}.content -> 'id')::text AS content_id,`
-    + ` (${alias}.content -> 'meta')::text AS content_meta, (${alias}.content - 'resourceType' - 'id' - 'meta')::text AS content_rest`;
+  return `${alias}.content::text AS content_text`;
 }
 
 function postgresContentText(row: Row): string | undefined {
-  const rest = row.content_rest as string | null;
-  if (rest == null || row.content_type == null) return undefined;
-  let text = `{"resourceType":${row.content_type as string}`;
-  if (row.content_id != null) text += `,"id":${row.content_id as string}`;
-  if (row.content_meta != null) text += `,"meta":${row.content_meta as string}`;
-  return rest === '{}' ? text + '}' : `${text},${rest.slice(1)}`;
+  const text = row.content_text as string | null | undefined;
+  return text == null ? undefined : resourceTypeFirst(text);
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const RESOURCE_TYPE_KEY = '"resourceType"';
+
+/** the index just past the JSON string starting at `start` (a quote) */
+function stringEnd(text: string, start: number): number {
+  let close = text.indexOf('"', start + 1);
+  for (;;) {
+    let backslashes = 0;
+    while (text.charCodeAt(close - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return close + 1;
+    close = text.indexOf('"', close + 1);
+  }
+}
+
+/**
+ * JSONB text (keys ordered by length, then bytes) with its top-level resourceType member moved to the front, where
+ * FHIR JSON shows it (json.html); "id", the shortest key, then follows. About 3 us for a 2 KB resource, where
+ * JSON.parse alone takes 8. Text without a top-level resourceType comes back unchanged.
+ */
+export function resourceTypeFirst(text: string): string {
+  let depth = 0;
+  for (let i = 1; i < text.length;) {
+    const ch = text.charCodeAt(i);
+    if (ch === QUOTE) {
+      const end = stringEnd(text, i);
+      if (depth === 0 && end - i === RESOURCE_TYPE_KEY.length && text.startsWith(RESOURCE_TYPE_KEY, i)) {
+        const valueStart = text.indexOf('"', end);
+        const valueEnd = stringEnd(text, valueStart);
+        const value = text.slice(valueStart, valueEnd);
+        // the member and the ", " after it, or, when it is the last member, the ", " before it
+        const following = text.charCodeAt(valueEnd) === 44;
+        const rest = following ? text.slice(1, i) + text.slice(valueEnd + 2) : text.slice(1, Math.max(1, i - 2)) + text.slice(valueEnd);
+        return rest === '}' ? `{"resourceType": ${value}}` : `{"resourceType": ${value}, ${rest}`;
+      }
+      i = end;
+      continue;
+    }
+    if (ch === 123 || ch === 91) depth++;
+    else if (ch === 125 || ch === 93) depth--;
+    i++;
+  }
+  return text;
 }
 
 /**
