@@ -256,6 +256,39 @@ export async function runContract(t: Tap, makeStore: MakeStore): Promise<void> {
     });
   });
 
+  await t.test('a search most rows of its type match gives the same pages on every repeat (search.html#paging)', async (t) => {
+    await withStore(makeStore, async (store) => {
+      const born = (n: number) => (n === 3 || n === 17 ? '2000-06-01' : `${1950 + n}-02-03`);
+      for (let n = 0; n < 30; n++) {
+        await store.write(versionOf({ resourceType: 'Patient', id: `wk${String(n).padStart(2, '0')}`, birthDate: born(n) }, 1, instant(n)));
+      }
+      await store.write(versionOf({ resourceType: 'Person', id: 'wk-person', birthDate: '1960-01-01' }, 1, instant(31)));
+      await store.write(deletion('Patient', 'wk05', 2, instant(32)));
+      const low = Date.UTC(1990, 0, 1);
+      const query: SearchQuery = {
+        types: ['Patient'], sort: [], count: 10, total: 'accurate',
+        where: [{ kind: 'param', param: 'birthdate', index: 'date', values: [{ kind: 'date', prefix: 'lt', low, high: low + 86_400_000 - 1 }] }],
+      };
+      const expected = Array.from({ length: 30 }, (_, n) => n).filter((n) => n !== 3 && n !== 17 && n !== 5).map((n) => `Patient/wk${String(n).padStart(2, '0')}`);
+      const firstPages: string[][] = [];
+      for (let repeat = 0; repeat < 3; repeat++) {
+        const ids: string[] = [];
+        let page = await store.search(query);
+        t.equal(page.total, 27, `repeat ${repeat}: total`);
+        firstPages.push(page.items.map(ref));
+        ids.push(...page.items.map(ref));
+        while (page.nextCursor) {
+          page = await store.search({ ...query, cursor: page.nextCursor });
+          ids.push(...page.items.map(ref));
+        }
+        t.same(new Set(ids), new Set(expected), `repeat ${repeat}: every match once, nothing else`);
+        t.equal(ids.length, expected.length);
+      }
+      t.same(firstPages[1], firstPages[0], 'the second first page is the first one');
+      t.same(firstPages[2], firstPages[0]);
+    });
+  });
+
   await t.test('history: instance, type, system, _since, _at, paging (http.html#history)', async (t) => {
     await withStore(makeStore, async (store) => {
       await store.write(versionOf(patient('h1', 'A'), 1, instant(1), 'POST'));

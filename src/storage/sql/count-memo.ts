@@ -19,6 +19,8 @@ interface Generation {
 
 const generations = new WeakMap<SqlSession, Generation>();
 
+const countKey = (sql: string, params: readonly unknown[]) => `${sql}\u0000${JSON.stringify(params)}`;
+
 async function dataVersion(session: SqlSession): Promise<unknown> {
   const [row] = await session.all('PRAGMA data_version', []);
   return row?.data_version;
@@ -32,7 +34,7 @@ export async function memoizedCount(session: SqlSession, sql: string, params: re
     generation = { version, counts: new Map() };
     generations.set(session, generation);
   }
-  const key = `${sql}\u0000${JSON.stringify(params)}`;
+  const key = countKey(sql, params);
   const known = generation.counts.get(key);
   if (known !== undefined) return known;
   const counted = await count();
@@ -42,4 +44,11 @@ export async function memoizedCount(session: SqlSession, sql: string, params: re
     generation.counts.set(key, counted);
   }
   return counted;
+}
+
+/** the number `memoizedCount` gave for the statement at the current version, without counting */
+export async function knownCount(session: SqlSession, sql: string, params: readonly unknown[]): Promise<number | undefined> {
+  const generation = generations.get(session);
+  if (generation === undefined || generation.version !== await dataVersion(session)) return undefined;
+  return generation.counts.get(countKey(sql, params));
 }

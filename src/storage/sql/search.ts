@@ -4,6 +4,7 @@ import type { SearchQuery } from '../../search/ir.js';
 import type { SearchPage, StoredVersion } from '../port.js';
 import { ConditionCompiler, type BlockOptions } from './conditions.js';
 import { memoizedCount } from './count-memo.js';
+import { walksTypeRows } from './dense-walk.js';
 import type { SqlDialect } from './dialect.js';
 import { fetchPage, Params, type KeyValue, type OrderColumn } from './paging.js';
 import { rowToVersion, VERSION_COLUMNS } from './rows.js';
@@ -19,12 +20,16 @@ export interface SearchOptions {
   memoizeCounts?: boolean;
 }
 
-export async function countMatches(session: SqlSession, dialect: SqlDialect, query: SearchQuery, options: SearchOptions = {}): Promise<number> {
+function countStatement(query: SearchQuery, dialect: SqlDialect): { sql: string; params: unknown[] } {
   const params = new Params();
   const where = whereClauses(query, params, dialect, { count: true });
-  const sql = `SELECT COUNT(*) AS n FROM ${RESOURCE_TABLE} r WHERE ${where.join(' AND ')}`;
-  const count = async () => Number((await session.all(sql, params.values))[0]!.n);
-  return options.memoizeCounts ? memoizedCount(session, sql, params.values, count) : count();
+  return { sql: `SELECT COUNT(*) AS n FROM ${RESOURCE_TABLE} r WHERE ${where.join(' AND ')}`, params: params.values };
+}
+
+export async function countMatches(session: SqlSession, dialect: SqlDialect, query: SearchQuery, options: SearchOptions = {}): Promise<number> {
+  const { sql, params } = countStatement(query, dialect);
+  const count = async () => Number((await session.all(sql, params))[0]!.n);
+  return options.memoizeCounts ? memoizedCount(session, sql, params, count) : count();
 }
 
 export async function runSearch(session: SqlSession, dialect: SqlDialect, query: SearchQuery, options: SearchOptions = {}): Promise<SearchPage> {
@@ -56,7 +61,7 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   if (countAlong) selected.push('COUNT(*) OVER () AS match_count');
   const page = await fetchPage(session, dialect, {
     select: `SELECT ${['r.rkey', ...versionColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
-    where: whereClauses(query, params, dialect),
+    where: whereClauses(query, params, dialect, { walk: options.memoizeCounts && await walksTypeRows(session, query, () => countStatement(query, dialect)) }),
     params,
     columns,
     count: query.count,
