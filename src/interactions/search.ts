@@ -113,9 +113,14 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
     const matches = found.map((version) => version.resource!);
     const included = await resolveIncludes(ctx.store, ctx.searchParameters, matches,
       parsed.includes, parsed.revIncludes, ctx.config.maxIncludes);
-    includedCount = included.resources.length;
+    includedCount = included.versions.length;
     includesMs = performance.now() - includeStart;
-    for (const resource of included.resources) entries.push(searchEntry(req.baseUrl, present(resource), 'include'));
+    // _elements shapes matches only; an included version unshaped by _summary goes out as its stored text too
+    const unsummarized = summary === undefined || summary === 'false';
+    for (const version of included.versions) {
+      if (unsummarized && version.json !== undefined) entries.push(storedSearchEntry(req.baseUrl, version as StoredVersion & { json: string }, 'include'));
+      else entries.push(searchEntry(req.baseUrl, present(version.resource!), 'include'));
+    }
     if (included.truncated) {
       issues.push({
         severity: 'warning', code: 'too-costly', errorCode: 'too-costly',

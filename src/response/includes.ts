@@ -19,7 +19,8 @@ export interface IncludeRequest {
 }
 
 export interface IncludeResult {
-  resources: Resource[];
+  /** included versions, in the order found; a store's text versions stay unparsed (raw-json.ts) */
+  versions: StoredVersion[];
   /** true when maxIncludes was reached and more would have been added */
   truncated: boolean;
   /** true when :iterate stopped after MAX_INCLUDE_ITERATIONS rounds while the last round still found resources */
@@ -32,6 +33,8 @@ export const MAX_INCLUDE_ITERATIONS = 10;
 interface Target { resourceType: string; id: string; version?: string }
 
 const keyOf = (resource: { resourceType: string; id?: string }) => `${resource.resourceType}/${resource.id}`;
+/** a version with content, told without parsing a stored text */
+const present = (version: StoredVersion) => !version.deleted && (version.json !== undefined || version.resource !== undefined);
 const versionKey = (target: Target) => `${keyOf(target)}/_history/${target.version}`;
 
 function referencedTargets(registry: SearchParameterRegistry, resource: Resource, spec: IncludeRequest): Target[] {
@@ -56,37 +59,37 @@ export async function resolveIncludes(
   maxIncludes: number,
 ): Promise<IncludeResult> {
   const seen = new Set(matches.map(keyOf));
-  const included: Resource[] = [];
+  const included: StoredVersion[] = [];
   let truncated = false;
 
-  const addVersion = (version: StoredVersion, key: string): Resource[] => {
-    if (version.deleted || !version.resource || seen.has(key)) return [];
+  const addVersion = (version: StoredVersion, key: string): StoredVersion[] => {
+    if (!present(version) || seen.has(key)) return [];
     if (included.length >= maxIncludes) {
       truncated = true;
       return [];
     }
     seen.add(key);
-    included.push(version.resource);
-    return [version.resource];
+    included.push(version);
+    return [version];
   };
 
-  const add = (versions: StoredVersion[]): Resource[] => {
-    const added: Resource[] = [];
+  const add = (versions: StoredVersion[]): StoredVersion[] => {
+    const added: StoredVersion[] = [];
     for (const version of versions) {
-      if (version.deleted || !version.resource || seen.has(keyOf(version))) continue;
+      if (!present(version) || seen.has(keyOf(version))) continue;
       if (included.length >= maxIncludes) {
         truncated = true;
         break;
       }
       seen.add(keyOf(version));
-      included.push(version.resource);
-      added.push(version.resource);
+      included.push(version);
+      added.push(version);
     }
     return added;
   };
 
-  const round = async (sources: Resource[], forward: IncludeRequest[], reverse: IncludeRequest[]): Promise<Resource[]> => {
-    const added: Resource[] = [];
+  const round = async (sources: Resource[], forward: IncludeRequest[], reverse: IncludeRequest[]): Promise<StoredVersion[]> => {
+    const added: StoredVersion[] = [];
     const wanted = new Map<string, Target>();
     const versioned = new Map<string, Target>();
     for (const resource of sources) {
@@ -122,6 +125,7 @@ export async function resolveIncludes(
     return added;
   };
 
+  const resourcesOf = (versions: StoredVersion[]) => versions.map((version) => version.resource!);
   let newlyAdded = await round(matches, includes, revIncludes);
   const iterateForward = includes.filter((spec) => spec.iterate);
   const iterateReverse = revIncludes.filter((spec) => spec.iterate);
@@ -130,13 +134,13 @@ export async function resolveIncludes(
     if (rounds === MAX_INCLUDE_ITERATIONS) {
       // one more round decides whether the bound cut anything off; what it finds is not returned
       const before = truncated;
-      const more = await round(newlyAdded, iterateForward, iterateReverse);
+      const more = await round(resourcesOf(newlyAdded), iterateForward, iterateReverse);
       if (more.length === 0) break;
       included.length -= more.length;
-      return { resources: included, truncated: before, iterationsExhausted: true };
+      return { versions: included, truncated: before, iterationsExhausted: true };
     }
-    newlyAdded = await round(newlyAdded, iterateForward, iterateReverse);
+    newlyAdded = await round(resourcesOf(newlyAdded), iterateForward, iterateReverse);
     rounds++;
   }
-  return { resources: included, truncated };
+  return { versions: included, truncated };
 }

@@ -92,3 +92,18 @@ t.test('R4 search.html#include: the maxIncludes cap is reported as an OperationO
   t.equal(included(bundle).length, 1);
   t.match(outcome(bundle)?.issue?.[0], { severity: 'warning', code: 'too-costly', diagnostics: /limit of 1 included/ });
 });
+
+t.test('R4 search.html#include: an included resource is the resource as read, and _summary shapes it too', async (t) => {
+  const read = async (url: string) => (await app.inject({ method: 'GET', url: `/fhir/${url}` })).body;
+  for (const query of ['Observation?_id=o1&_include=Observation:subject', 'Observation?_id=o1&_include=Observation:subject&_elements=status']) {
+    const entry = (await get(query)).entry.find((e: any) => e.search.mode === 'include');
+    t.same(entry.resource, json(await read('Patient/p1')), query);
+    t.equal(entry.fullUrl, 'http://localhost:80/fhir/Patient/p1');
+  }
+  const versioned = (await get('Observation?_id=ov&_include=Observation:subject')).entry.find((e: any) => e.search.mode === 'include');
+  t.same(versioned.resource, json(await read('Patient/pv/_history/1')), 'a versioned reference: that version as vread gives it');
+  const summarized = (await get('Observation?_id=o1&_include=Observation:subject&_summary=true')).entry.find((e: any) => e.search.mode === 'include');
+  t.ok(summarized.resource.meta.tag?.some((tag: any) => tag.code === 'SUBSETTED'), '_summary=true: the included resource is summarized (marked subsetted)');
+  const iterated = await get('Patient?_id=p1&_include=Patient:organization&_include:iterate=Organization:partof');
+  t.same(included(iterated), ['include:Organization/leaf', 'include:Organization/mid', 'include:Organization/root'], ':iterate follows included text versions');
+});

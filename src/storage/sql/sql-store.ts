@@ -137,7 +137,8 @@ export class SqlStore implements FhirStore {
         bound.values,
       );
       for (const row of rows) {
-        const version = rowToVersion(this.dialect, row);
+        // SQLite: the stored text, parsed only if read (an included resource is sent as that text)
+        const version = textVersion(this.dialect, row);
         byKey.set(`${version.resourceType}/${version.id}`, version);
       }
     }
