@@ -124,6 +124,15 @@ export async function runContract(t: Tap, makeStore: MakeStore): Promise<void> {
       t.equal(results.filter((result) => result.status === 'fulfilled').length, 1, 'of concurrent creates exactly one wins');
       const loser = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
       t.ok(loser.reason instanceof FhirError && loser.reason.code === 'version-conflict', 'the others get version-conflict');
+      const mixed = await Promise.allSettled([
+        ...[1, 2].map((n) => store.write(versionOf(patient(`ok${n}`, 'Grouped'), 1, instant(6)))),
+        store.write({ ...versionOf(patient('c', 'Grouped'), 5, instant(6)), expectedPreviousVersion: 4 }),
+        ...[3, 4].map((n) => store.write(versionOf(patient(`ok${n}`, 'Grouped'), 1, instant(6)))),
+      ]);
+      t.same(mixed.map((result) => result.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'], 'concurrent writes: only the stale one fails');
+      t.same((await store.search(byFamily('grouped'))).items.map(ref).sort(), ['Patient/ok1', 'Patient/ok2', 'Patient/ok3', 'Patient/ok4'],
+        'the others are indexed, the failed one left no index entries');
+      t.match(await store.read('Patient', 'c'), { versionId: 3 }, 'and no version');
     });
   });
 

@@ -4,8 +4,9 @@
  * read-only connection that sees the last committed state, never another request's open transaction.
  *
  * Group commit: a commit costs far more than the statements of one version write (WAL frames for every touched
- * index page, and checkpoints), so single writes queued in the same event-loop turn share one transaction, each
- * inside its own savepoint so one failing write rolls back alone. A write's promise settles after the commit.
+ * index page, and checkpoints), so single writes queued in the same event-loop turn share one transaction. They run
+ * together first; if one fails, the group runs again with each write inside its own savepoint, so a failing write
+ * rolls back alone (writeTogether). A write's promise settles after the commit.
  * Inside withTransaction, index rows of new versions are inserted together (deferred-index-rows.ts).
  */
 import fs from 'node:fs';
@@ -110,22 +111,8 @@ class SqliteEngine implements SqlEngine {
     while (this.queued.length) {
       const release = await this.mutex.lock();
       const group = this.queued.splice(0, MAX_GROUP);
-      const outcomes: (() => void)[] = [];
       try {
-        this.begin.run();
-        for (const write of group) {
-          this.savepoint.run();
-          try {
-            const value = await write.fn(this.writerSession);
-            this.releaseSavepoint.run();
-            outcomes.push(() => write.resolve(value));
-          } catch (error) {
-            this.rollbackToSavepoint.run();
-            this.releaseSavepoint.run();
-            outcomes.push(() => write.reject(error));
-          }
-        }
-        this.commit.run();
+        const outcomes = (group.length > 1 ? await this.writeTogether(group) : undefined) ?? await this.writeEachInSavepoint(group);
         for (const settle of outcomes) settle();
       } catch (error) {
         if (this.writer.inTransaction) this.rollback.run();
@@ -135,6 +122,45 @@ class SqliteEngine implements SqlEngine {
       }
     }
     this.draining = false;
+  }
+
+  /**
+   * The group's writes in one transaction without savepoints (each savepoint copies every page its write changes to
+   * a sub-journal) and with their index rows inserted together; undefined, with nothing written, when one of them
+   * fails: the group is then written again one savepoint per write, from the same state, so each gets its own outcome.
+   */
+  private async writeTogether(group: QueuedWrite[]): Promise<(() => void)[] | undefined> {
+    this.begin.run();
+    const values: unknown[] = [];
+    try {
+      const session = new IndexRowDeferringSession(this.writerSession, sqliteDialect);
+      for (const write of group) values.push(await write.fn(session));
+      await session.flush();
+    } catch {
+      if (this.writer.inTransaction) this.rollback.run();
+      return undefined;
+    }
+    this.commit.run();
+    return group.map((write, k) => () => write.resolve(values[k]));
+  }
+
+  private async writeEachInSavepoint(group: QueuedWrite[]): Promise<(() => void)[]> {
+    const outcomes: (() => void)[] = [];
+    this.begin.run();
+    for (const write of group) {
+      this.savepoint.run();
+      try {
+        const value = await write.fn(this.writerSession);
+        this.releaseSavepoint.run();
+        outcomes.push(() => write.resolve(value));
+      } catch (error) {
+        this.rollbackToSavepoint.run();
+        this.releaseSavepoint.run();
+        outcomes.push(() => write.reject(error));
+      }
+    }
+    this.commit.run();
+    return outcomes;
   }
 
   private async callerTransaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
