@@ -31,7 +31,9 @@ export function resourceBody(req: InteractionRequest, resourceType: string): Res
       `The body's resourceType "${String(resourceTypeInBody)}" does not match the URL's type "${resourceType}"`,
       { expression: ['resourceType'] });
   }
-  return structuredClone(body as Resource);
+  // a shallow copy: the write steps replace top-level members only (id, meta) and never change nested values
+  // (structuredClone of the whole body was 5 % of a create's CPU)
+  return { ...(body as Resource) };
 }
 
 export function versionedLocation(baseUrl: string, version: StoredVersion): string {
