@@ -1,13 +1,12 @@
 /** SearchQuery -> SQL: current, non-deleted rows matching every condition, sorted and keyset-paged. */
-import type { Resource } from '../../fhir/types.js';
 import type { SearchQuery } from '../../search/ir.js';
-import type { SearchPage, StoredVersion } from '../port.js';
+import type { SearchPage } from '../port.js';
 import { ConditionCompiler, type BlockOptions } from './conditions.js';
 import { memoizedCount } from './count-memo.js';
 import { walksTypeRows } from './dense-walk.js';
 import type { SqlDialect } from './dialect.js';
 import { fetchPage, Params, type KeyValue, type OrderColumn } from './paging.js';
-import { rowToVersion, VERSION_COLUMNS } from './rows.js';
+import { postgresContentColumns, textVersion, VERSION_COLUMNS } from './rows.js';
 import type { Row, SqlSession } from './session.js';
 import { RESOURCE_TABLE, sortKeyName } from './tables.js';
 
@@ -65,11 +64,11 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
     params,
     columns,
     count: query.count,
-    ...(postgres ? { late: { select: POSTGRES_CONTENT_TEXT, join: `JOIN ${RESOURCE_TABLE} c ON c.rkey = k.rkey` } } : {}),
+    ...(postgres ? { late: { select: postgresContentColumns('c'), join: `JOIN ${RESOURCE_TABLE} c ON c.rkey = k.rkey` } } : {}),
     shape: 'search:' + query.sort.map((key) => (key.descending ? '-' : '') + key.param).join(','),
     cursor: query.cursor,
   });
-  const result: SearchPage = { items: page.rows.map((row) => pageVersion(dialect, row)) };
+  const result: SearchPage = { items: page.rows.map((row) => textVersion(dialect, row)) };
   if (query.total !== 'none') {
     // a first page holding every match is its own total: no COUNT statement (a round trip on PostgreSQL)
     if (query.cursor === undefined && !page.nextCursor) result.total = page.rows.length;
@@ -81,53 +80,3 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   return result;
 }
 
-/**
- * PostgreSQL's content as JSON text in three parts, so the resource reads resourceType, id, meta first (as
- * dialect.decodeContent orders it) and then the rest in JSONB's order, without pg parsing it into objects.
- */
-const POSTGRES_CONTENT_TEXT = `(c.content -> 'resourceType')::text AS content_type, (c.content -> 'id')::text AS content_id,`
-  + ` (c.content -> 'meta')::text AS content_meta, (c.content - 'resourceType' - 'id' - 'meta')::text AS content_rest`;
-
-function postgresContentText(row: Row): string | undefined {
-  const rest = row.content_rest as string | null;
-  if (rest == null || row.content_type == null) return undefined;
-  let text = `{"resourceType":${row.content_type as string}`;
-  if (row.content_id != null) text += `,"id":${row.content_id as string}`;
-  if (row.content_meta != null) text += `,"meta":${row.content_meta as string}`;
-  return rest === '{}' ? text + '}' : `${text},${rest.slice(1)}`;
-}
-
-/**
- * A matched row as a version whose resource is parsed only when read: a response that sends the stored text
- * (version.json) never parses it.
- */
-function pageVersion(dialect: SqlDialect, row: Row): StoredVersion {
-  const content = dialect.name === 'postgres' ? postgresContentText(row) : row.content;
-  if (typeof content !== 'string' || Number(row.deleted) === 1) return rowToVersion(dialect, row);
-  let parsed: Resource | undefined;
-  let read = false;
-  // an object literal with accessors: ~1 us a row, where Object.defineProperty cost ~4 us
-  const version: StoredVersion = {
-    resourceType: row.type as string,
-    id: row.id as string,
-    versionId: Number(row.version),
-    lastUpdated: new Date(Number(row.last_updated)).toISOString(),
-    deleted: false,
-    method: row.method as StoredVersion['method'],
-    json: content,
-    get resource() {
-      if (!read) {
-        parsed = JSON.parse(content) as Resource;
-        read = true;
-      }
-      return parsed;
-    },
-    set resource(resource: Resource | undefined) {
-      // a caller replacing the resource: the stored text no longer describes it
-      parsed = resource;
-      read = true;
-      version.json = undefined;
-    },
-  };
-  return version;
-}
