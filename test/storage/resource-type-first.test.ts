@@ -29,3 +29,9 @@ for (const { name, jsonb, expected } of cases) {
     t.same(JSON.parse(moved), JSON.parse(jsonb), 'the same JSON value');
   });
 }
+
+t.test('a resourceType member after the top-level one, nested deeper, is not taken for it', async (t) => {
+  // not a layout JSONB writes for FHIR resources (members holding resources have short keys), but never misread
+  const jsonb = '{"id": "x", "resourceType": "Parameters", "zzzzzzzzzzzzzzzzzz": [{"resourceType": "Patient"}]}';
+  t.equal(resourceTypeFirst(jsonb), '{"resourceType": "Parameters", "id": "x", "zzzzzzzzzzzzzzzzzz": [{"resourceType": "Patient"}]}');
+});

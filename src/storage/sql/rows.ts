@@ -43,7 +43,15 @@ function postgresContentText(row: Row): string | undefined {
 
 const QUOTE = 34;
 const BACKSLASH = 92;
+const COMMA = 44;
+const SPACE = 32;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
 const RESOURCE_TYPE_KEY = '"resourceType"';
+/** the key as JSONB writes it, with the opening quote of its value */
+const RESOURCE_TYPE_MEMBER = '"resourceType": "';
 
 /** the index just past the JSON string starting at `start` (a quote) */
 function stringEnd(text: string, start: number): number {
@@ -58,32 +66,69 @@ function stringEnd(text: string, start: number): number {
 
 /**
  * JSONB text (keys ordered by length, then bytes) with its top-level resourceType member moved to the front, where
- * FHIR JSON shows it (json.html); "id", the shortest key, then follows. About 3 us for a 2 KB resource, where
- * JSON.parse alone takes 8. Text without a top-level resourceType comes back unchanged.
+ * FHIR JSON shows it (json.html); "id", the shortest key, then follows. Text without a top-level resourceType comes
+ * back unchanged.
  */
 export function resourceTypeFirst(text: string): string {
+  const key = topLevelResourceTypeKey(text);
+  if (key < 0) return text;
+  const valueStart = text.indexOf('"', key + RESOURCE_TYPE_KEY.length);
+  const valueEnd = stringEnd(text, valueStart);
+  const value = text.slice(valueStart, valueEnd);
+  // the member and the ", " after it, or, when it is the last member, the ", " before it
+  const following = text.charCodeAt(valueEnd) === COMMA;
+  const rest = following ? text.slice(1, key) + text.slice(valueEnd + 2) : text.slice(1, Math.max(1, key - 2)) + text.slice(valueEnd);
+  return rest === '}' ? `{"resourceType": ${value}}` : `{"resourceType": ${value}, ${rest}`;
+}
+
+/**
+ * Where the top-level `"resourceType"` key starts, or -1. Members that can hold a resource (contained, entry,
+ * parameter) have shorter keys, so JSONB writes them before it: the last occurrence is the top-level one when the
+ * text after it closes no object but the outermost. That check reads only the members after it (~1 us for a 4 KB
+ * Patient); anything else falls back to reading the whole text.
+ */
+function topLevelResourceTypeKey(text: string): number {
+  const candidate = text.lastIndexOf(RESOURCE_TYPE_MEMBER);
+  if (candidate > 0) {
+    const before = text.charCodeAt(candidate - 1);
+    if ((before === SPACE || before === OPEN_BRACE) && closesOnlyOutermost(text, candidate)) return candidate;
+  }
+  return scanForTopLevelKey(text);
+}
+
+/** whether, read from `from`, the text's first unmatched closing bracket is its last character */
+function closesOnlyOutermost(text: string, from: number): boolean {
+  let depth = 0;
+  for (let i = from; i < text.length;) {
+    const ch = text.charCodeAt(i);
+    if (ch === QUOTE) {
+      i = stringEnd(text, i);
+      continue;
+    }
+    if (ch === OPEN_BRACE || ch === OPEN_BRACKET) depth++;
+    else if (ch === CLOSE_BRACE || ch === CLOSE_BRACKET) {
+      if (--depth < 0) return i === text.length - 1;
+    }
+    i++;
+  }
+  return false;
+}
+
+function scanForTopLevelKey(text: string): number {
   let depth = 0;
   for (let i = 1; i < text.length;) {
     const ch = text.charCodeAt(i);
     if (ch === QUOTE) {
       const end = stringEnd(text, i);
-      if (depth === 0 && end - i === RESOURCE_TYPE_KEY.length && text.startsWith(RESOURCE_TYPE_KEY, i)) {
-        const valueStart = text.indexOf('"', end);
-        const valueEnd = stringEnd(text, valueStart);
-        const value = text.slice(valueStart, valueEnd);
-        // the member and the ", " after it, or, when it is the last member, the ", " before it
-        const following = text.charCodeAt(valueEnd) === 44;
-        const rest = following ? text.slice(1, i) + text.slice(valueEnd + 2) : text.slice(1, Math.max(1, i - 2)) + text.slice(valueEnd);
-        return rest === '}' ? `{"resourceType": ${value}}` : `{"resourceType": ${value}, ${rest}`;
-      }
+      if (depth === 0 && end - i === RESOURCE_TYPE_KEY.length && text.startsWith(RESOURCE_TYPE_KEY, i)) return i;
       i = end;
       continue;
     }
-    if (ch === 123 || ch === 91) depth++;
-    else if (ch === 125 || ch === 93) depth--;
+    if (ch === OPEN_BRACE || ch === OPEN_BRACKET) depth++;
+    else if (ch === CLOSE_BRACE || ch === CLOSE_BRACKET) depth--;
     i++;
   }
-  return text;
+  return -1;
 }
 
 /**
