@@ -31,6 +31,8 @@ export async function countMatches(session: SqlSession, dialect: SqlDialect, que
   return options.memoizeCounts ? memoizedCount(session, sql, params, count) : count();
 }
 
+const POSTGRES_LATE_COLUMNS = [...VERSION_COLUMNS.split(', ').filter((column) => column !== 'content').map((column) => `c.${column}`), postgresContentColumns('c')].join(', ');
+
 export async function runSearch(session: SqlSession, dialect: SqlDialect, query: SearchQuery, options: SearchOptions = {}): Promise<SearchPage> {
   if (query.count === 0) return { items: [], total: await countMatches(session, dialect, query, options) };
 
@@ -54,17 +56,21 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   columns.push({ expr: 'r.rkey', alias: 'rkey', descending: false, nullable: false, read: (row) => Number(row.rkey) });
 
   const postgres = dialect.name === 'postgres';
-  const versionColumns = VERSION_COLUMNS.split(', ').filter((column) => !postgres || column !== 'content').map((column) => `r.${column}`);
+  // PostgreSQL reads the version columns with the content, after the top-N sort, so the keys counted and sorted stay
+  // narrow (Observation?category=laboratory, 1,410 matches: statement ~4.8 -> ~2.1 ms); SQLite has no late join
+  const keyColumns = postgres
+    ? columns.filter((column) => column.alias === 'id' || column.alias === 'last_updated').map((column) => column.expr)
+    : VERSION_COLUMNS.split(', ').map((column) => `r.${column}`);
   // PostgreSQL: the first page counts its matches in the same statement (one round trip, one pass over them)
   const countAlong = postgres && query.total !== 'none' && query.cursor === undefined;
   if (countAlong) selected.push('COUNT(*) OVER () AS match_count');
   const page = await fetchPage(session, dialect, {
-    select: `SELECT ${['r.rkey', ...versionColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
+    select: `SELECT ${['r.rkey', ...keyColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
     where: whereClauses(query, params, dialect, { walk: options.memoizeCounts && await walksTypeRows(session, query, () => countStatement(query, dialect)) }),
     params,
     columns,
     count: query.count,
-    ...(postgres ? { late: { select: postgresContentColumns('c'), join: `JOIN ${RESOURCE_TABLE} c ON c.rkey = k.rkey` } } : {}),
+    ...(postgres ? { late: { select: POSTGRES_LATE_COLUMNS, join: `JOIN ${RESOURCE_TABLE} c ON c.rkey = k.rkey` } } : {}),
     shape: 'search:' + query.sort.map((key) => (key.descending ? '-' : '') + key.param).join(','),
     cursor: query.cursor,
   });
