@@ -2,11 +2,11 @@
 // (src/interactions/read.ts storedResult): the body must be what the parsed resource serialises to, _pretty,
 // _summary and _elements (search.html#summary, #elements) must still shape it, and whoever reads the result's
 // body gives up the text, so a change made to the resource is what gets sent.
-import pg from 'pg';
 import t, { type Test } from 'tap';
 import { read } from '../../src/interactions/read.js';
 import type { InteractionRequest } from '../../src/interactions/types.js';
 import { createStore } from '../../src/storage/create-store.js';
+import { testSchema } from '../storage/postgres-schema.js';
 import { createTestServer } from './context.js';
 
 const FHIR_JSON = 'application/fhir+json';
@@ -93,16 +93,11 @@ t.test('read and vread over HTTP', async (t) => {
 
 const postgresUrl = process.env.FHIR_TEST_POSTGRES_URL;
 t.test('PostgreSQL: a read carries its JSONB content as text, resourceType first, then id (the shortest key)', { skip: postgresUrl ? false : 'FHIR_TEST_POSTGRES_URL is not set' }, async (t) => {
-  const schema = `read_text_${process.pid}_${Date.now().toString(36)}`;
-  const url = new URL(postgresUrl!);
-  url.searchParams.set('schema', schema);
-  const store = await createStore({ store: url.toString(), dataDir: '/nonexistent' });
+  const schema = testSchema(postgresUrl!, 'read_text');
+  const store = await createStore({ store: schema.url(), dataDir: '/nonexistent' });
   t.teardown(async () => {
     await store.close();
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    await schema.drop();
   });
   const resource = { ...patient, meta: { versionId: '1', lastUpdated: '2024-01-01T00:00:00.000Z' } };
   await store.write({ resourceType: 'Patient', id: patient.id, versionId: 1, lastUpdated: resource.meta.lastUpdated, method: 'PUT', resource, expectedPreviousVersion: 0 });

@@ -6,30 +6,25 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import t from 'tap';
 import { loadConfig } from '../../src/config.js';
 import { create } from '../../src/interactions/create.js';
 import type { InteractionRequest, ServerContext } from '../../src/interactions/types.js';
 import { createServerContext } from '../../src/jobs/server-context.js';
+import { testSchema } from './postgres-schema.js';
 
 const url = process.env.FHIR_TEST_POSTGRES_URL;
 if (!url) {
   t.comment('FHIR_TEST_POSTGRES_URL is not set: the PostgreSQL conditional-create test did NOT run');
   t.pass('skipped: no PostgreSQL server configured');
 } else {
-  const schema = `ccreate_${process.pid}_${Date.now().toString(36)}`;
-  const store = new URL(url);
-  store.searchParams.set('schema', schema);
+  const schema = testSchema(url, 'ccreate');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-ccreate-'));
-  const ctx: ServerContext = await createServerContext({ ...loadConfig({}), store: store.toString(), dataDir });
+  const ctx: ServerContext = await createServerContext({ ...loadConfig({}), store: schema.url(), dataDir });
   t.teardown(async () => {
     await ctx.store.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    await schema.drop();
   });
 
   const request = (value: string): InteractionRequest => ({

@@ -10,22 +10,21 @@ import type { Resource } from '../../src/fhir/types.js';
 import { createStore } from '../../src/storage/create-store.js';
 import type { VersionWrite } from '../../src/storage/port.js';
 import { fixtureRegistry } from './contract-fixtures.js';
+import { testSchema } from './postgres-schema.js';
 
 const url = process.env.FHIR_TEST_POSTGRES_URL;
 if (!url) {
   t.comment('FHIR_TEST_POSTGRES_URL is not set: the PostgreSQL grouped-create tests did NOT run');
   t.pass('skipped: no PostgreSQL server configured');
 } else {
-  const schema = `grouped_${process.pid}_${Date.now().toString(36)}`;
-  const parsed = new URL(url);
-  parsed.searchParams.set('schema', schema);
-  const store = await createStore({ store: parsed.toString(), dataDir: '/nonexistent' });
-  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  const schema = testSchema(url, 'grouped');
+  const store = await createStore({ store: schema.url(), dataDir: '/nonexistent' });
+  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema.name}` });
   await client.connect();
   t.teardown(async () => {
     await store.close();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();
+    await schema.drop();
   });
 
   const patient = (id: string, family: string, given: string[]): VersionWrite => {

@@ -8,22 +8,18 @@ import t from 'tap';
 import { FhirError } from '../../src/fhir/errors.js';
 import { createStore } from '../../src/storage/create-store.js';
 import type { StatisticsRefresher } from '../../src/storage/postgres/statistics.js';
+import { testSchema } from './postgres-schema.js';
 
 const url = process.env.FHIR_TEST_POSTGRES_URL;
 if (!url) {
   t.comment('FHIR_TEST_POSTGRES_URL is not set: the PostgreSQL maintenance tests did NOT run');
   t.pass('skipped: no PostgreSQL server configured');
 } else {
-  const schema = `maintenance_${process.pid}_${Date.now().toString(36)}`;
-  const parsed = new URL(url);
-  parsed.searchParams.set('schema', schema);
-  const store = await createStore({ store: parsed.toString(), dataDir: '/nonexistent' });
+  const schema = testSchema(url, 'maintenance');
+  const store = await createStore({ store: schema.url(), dataDir: '/nonexistent' });
   t.teardown(async () => {
     await store.close();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    await schema.drop();
   });
 
   t.test('a serialization failure is retried as a whole callback, and after the last retry is a 503', async (t) => {
@@ -64,7 +60,7 @@ if (!url) {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const { rows } = await client.query(
-      `SELECT relname FROM pg_stat_user_tables WHERE schemaname = $1 AND last_analyze IS NOT NULL ORDER BY relname`, [schema]);
+      `SELECT relname FROM pg_stat_user_tables WHERE schemaname = $1 AND last_analyze IS NOT NULL ORDER BY relname`, [schema.name]);
     await client.end();
     const analyzed = rows.map((row: { relname: string }) => row.relname);
     t.ok(analyzed.includes('fhir_resource') && analyzed.includes('idx_token') && analyzed.includes('idx_reference'), analyzed.join(', '));
