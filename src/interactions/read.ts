@@ -4,7 +4,7 @@ import type { Resource } from '../fhir/types.js';
 import { parseSummaryMode, selectElements, summarize } from '../response/summary.js';
 import type { FhirStore, StoredVersion } from '../storage/port.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
-import { assertValidId, versionHeaders } from './write-version.js';
+import { assertValidId, resultWithStoredText, versionHeaders } from './write-version.js';
 
 /** Access rules (SMART) as search conditions: a resource outside them reads as unknown. */
 export async function assertReadable(store: FhirStore, req: InteractionRequest, version: StoredVersion): Promise<void> {
@@ -37,21 +37,10 @@ function notModifiedSince(header: string, lastUpdated: string): boolean {
  * read: whoever reads `body` (a batch entry, say) gives up the text, so a change made to it is never undone.
  */
 export function storedResult(ctx: ServerContext, req: InteractionRequest, headers: Record<string, string>, version: StoredVersion): InteractionResult {
-  if (req.query._summary !== undefined || req.query._elements !== undefined || version.json === undefined) {
+  if (req.query._summary !== undefined || req.query._elements !== undefined) {
     return { status: 200, headers, body: presentResource(ctx, req, version.resource) };
   }
-  let text: string | undefined = version.json;
-  return {
-    status: 200,
-    headers,
-    get body() {
-      text = undefined;
-      return version.resource;
-    },
-    get bodyText() {
-      return text;
-    },
-  };
+  return resultWithStoredText(200, headers, version);
 }
 
 export function presentResource(ctx: ServerContext, req: InteractionRequest, resource: Resource | undefined): Resource | undefined {

@@ -71,11 +71,13 @@ export async function writeResourceVersion(ctx: ServerContext, store: FhirStore,
   if (errors.length > 0) {
     throw new FhirError('invalid-resource', errors[0].diagnostics, { issues: errors.map((issue) => ({ ...issue, errorCode: issue.errorCode ?? 'invalid-resource' })) });
   }
+  // serialised once: the SQL engines store this text, and the response sends it (resultWithStoredText)
+  const json = JSON.stringify(resource);
   const version: StoredVersion = {
-    resourceType: resource.resourceType, id: write.id, versionId, lastUpdated, deleted: false, method: write.method, resource,
+    resourceType: resource.resourceType, id: write.id, versionId, lastUpdated, deleted: false, method: write.method, resource, json,
   };
   await store.write({
-    resourceType: resource.resourceType, id: write.id, versionId, lastUpdated, method: write.method, resource,
+    resourceType: resource.resourceType, id: write.id, versionId, lastUpdated, method: write.method, resource, json,
     index: ctx.searchParameters.extract(resource),
     expectedPreviousVersion: previousVersion,
   });
@@ -101,6 +103,26 @@ export function writeResponse(req: InteractionRequest, version: StoredVersion, s
     case 'OperationOutcome':
       return { status, headers, body: informationalOutcome(message) as unknown as Resource };
     default:
-      return { status, headers, body: version.resource };
+      return resultWithStoredText(status, headers, version);
   }
+}
+
+/**
+ * A result whose body is the version's resource, sent as its stored JSON text (InteractionResult.bodyText) while
+ * nobody reads `body`: whoever reads it (a batch entry, say) gives up the text, so a change made to it is never undone.
+ */
+export function resultWithStoredText(status: number, headers: Record<string, string>, version: StoredVersion): InteractionResult {
+  if (version.json === undefined) return { status, headers, body: version.resource };
+  let text: string | undefined = version.json;
+  return {
+    status,
+    headers,
+    get body() {
+      text = undefined;
+      return version.resource;
+    },
+    get bodyText() {
+      return text;
+    },
+  };
 }
