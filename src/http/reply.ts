@@ -22,22 +22,23 @@ function responseType(request: FastifyRequest): string {
   }
 }
 
-export function writeResource(request: FastifyRequest, reply: FastifyReply, status: number, body: Resource | undefined): FastifyReply {
+const pretty = (request: FastifyRequest) => queryValue(request, '_pretty') === 'true';
+
+function writeJson(request: FastifyRequest, reply: FastifyReply, status: number, json: string): FastifyReply {
   reply.code(status);
-  if (body === undefined || status === 204 || status === 304) return reply.send();
-  const pretty = queryValue(request, '_pretty') === 'true';
   reply.header('content-type', `${responseType(request)}; charset=utf-8`);
-  return reply.send(serializeBody(body, pretty));
+  return reply.send(json);
+}
+
+export function writeResource(request: FastifyRequest, reply: FastifyReply, status: number, body: Resource | undefined): FastifyReply {
+  if (body === undefined || status === 204 || status === 304) return reply.code(status).send();
+  return writeJson(request, reply, status, serializeBody(body, pretty(request)));
 }
 
 export function writeResult(request: FastifyRequest, reply: FastifyReply, result: InteractionResult): FastifyReply {
   for (const [name, value] of Object.entries(result.headers)) reply.header(name, value);
   // the stored text is looked at before `body`, whose getter would give it up
   const text = result.bodyText;
-  if (text !== undefined && queryValue(request, '_pretty') !== 'true') {
-    reply.code(result.status);
-    reply.header('content-type', `${responseType(request)}; charset=utf-8`);
-    return reply.send(text);
-  }
+  if (text !== undefined && !pretty(request)) return writeJson(request, reply, result.status, text);
   return writeResource(request, reply, result.status, result.body);
 }

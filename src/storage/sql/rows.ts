@@ -5,7 +5,27 @@ import type { SqlDialect } from './dialect.js';
 import type { Row } from './session.js';
 import { RESOURCE_TABLE } from './tables.js';
 
-export const VERSION_COLUMNS = 'type, id, version, last_updated, deleted, method, content';
+const VERSION_COLUMN_NAMES = ['type', 'id', 'version', 'last_updated', 'deleted', 'method'];
+export const VERSION_COLUMNS = [...VERSION_COLUMN_NAMES, 'content'].join(', ');
+/** VERSION_COLUMNS of current rows `r` */
+export const QUALIFIED_VERSION_COLUMNS = [...VERSION_COLUMN_NAMES, 'content'].map((column) => `r.${column}`).join(', ');
+
+const qualifiedColumns = new Map<string, string>();
+
+/**
+ * The version columns of current rows `alias`, qualified, for textVersion: PostgreSQL's content as one text cast
+ * (postgresContentColumns), SQLite's as it is. Built once per engine and alias; searches and reads ask per request.
+ */
+export function textVersionColumns(dialect: SqlDialect, alias: string): string {
+  const key = `${dialect.name}:${alias}`;
+  let columns = qualifiedColumns.get(key);
+  if (columns === undefined) {
+    const content = dialect.name === 'postgres' ? postgresContentColumns(alias) : `${alias}.content`;
+    columns = [...VERSION_COLUMN_NAMES.map((column) => `${alias}.${column}`), content].join(', ');
+    qualifiedColumns.set(key, columns);
+  }
+  return columns;
+}
 
 /**
  * The version columns of history rows `h`. The content of a current version is stored once, in its current row
@@ -32,7 +52,7 @@ export function rowToVersion(dialect: SqlDialect, row: Row): StoredVersion {
  * PostgreSQL's content of table alias `alias` as JSON text. One cast: taking resourceType, id and meta apart in SQL
  * decompressed a compressed (TOASTed) content once per operator, ~80 us of PostgreSQL CPU a row against ~26 us.
  */
-export function postgresContentColumns(alias: string): string {
+function postgresContentColumns(alias: string): string {
   return `${alias}.content::text AS content_text`;
 }
 

@@ -6,7 +6,7 @@ import { memoizedCount } from './count-memo.js';
 import { walksTypeRows } from './dense-walk.js';
 import type { SqlDialect } from './dialect.js';
 import { fetchPage, Params, type KeyValue, type OrderColumn } from './paging.js';
-import { postgresContentColumns, textVersion, VERSION_COLUMNS } from './rows.js';
+import { textVersion, textVersionColumns } from './rows.js';
 import type { Row, SqlSession } from './session.js';
 import { RESOURCE_TABLE, sortKeyName } from './tables.js';
 
@@ -30,8 +30,6 @@ export async function countMatches(session: SqlSession, dialect: SqlDialect, que
   const count = async () => Number((await session.all(sql, params))[0]!.n);
   return options.memoizeCounts ? memoizedCount(session, sql, params, count) : count();
 }
-
-const POSTGRES_LATE_COLUMNS = [...VERSION_COLUMNS.split(', ').filter((column) => column !== 'content').map((column) => `c.${column}`), postgresContentColumns('c')].join(', ');
 
 export async function runSearch(session: SqlSession, dialect: SqlDialect, query: SearchQuery, options: SearchOptions = {}): Promise<SearchPage> {
   if (query.count === 0) return { items: [], total: await countMatches(session, dialect, query, options) };
@@ -60,7 +58,7 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   // narrow (Observation?category=laboratory, 1,410 matches: statement ~4.8 -> ~2.1 ms); SQLite has no late join
   const keyColumns = postgres
     ? columns.filter((column) => column.alias === 'id' || column.alias === 'last_updated').map((column) => column.expr)
-    : VERSION_COLUMNS.split(', ').map((column) => `r.${column}`);
+    : [textVersionColumns(dialect, 'r')];
   // PostgreSQL: the first page counts its matches in the same statement (one round trip, one pass over them)
   const countAlong = postgres && query.total !== 'none' && query.cursor === undefined;
   if (countAlong) selected.push('COUNT(*) OVER () AS match_count');
@@ -70,7 +68,7 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
     params,
     columns,
     count: query.count,
-    ...(postgres ? { late: { select: POSTGRES_LATE_COLUMNS, join: `JOIN ${RESOURCE_TABLE} c ON c.rkey = k.rkey` } } : {}),
+    ...(postgres ? { late: { select: textVersionColumns(dialect, 'c'), join: `JOIN ${RESOURCE_TABLE} c ON c.rkey = k.rkey` } } : {}),
     shape: 'search:' + query.sort.map((key) => (key.descending ? '-' : '') + key.param).join(','),
     cursor: query.cursor,
   });
