@@ -10,7 +10,15 @@ import type { SqlDialect } from './dialect.js';
 import type { Row, SqlSession, StatementOptions } from './session.js';
 import { insertIndexRowsOf } from './writes.js';
 
-export class IndexRowDeferringSession implements SqlSession {
+/** `fn` over a session deferring index rows, flushed when `fn` is done (before its caller commits) */
+export async function withDeferredIndexRows<T>(inner: SqlSession, dialect: SqlDialect, fn: (session: SqlSession) => Promise<T>): Promise<T> {
+  const session = new IndexRowDeferringSession(inner, dialect);
+  const result = await fn(session);
+  await session.flush();
+  return result;
+}
+
+class IndexRowDeferringSession implements SqlSession {
   private pending: { rkey: unknown; index: IndexEntries }[] = [];
 
   constructor(private readonly inner: SqlSession, private readonly dialect: SqlDialect) {}

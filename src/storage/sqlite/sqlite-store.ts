@@ -16,7 +16,7 @@ import type { FhirStore } from '../port.js';
 import { sqliteDialect } from '../sql/dialect.js';
 import { migrationStatements, SCHEMA_VERSION, SCHEMA_VERSION_TABLE, schemaStatements, SET_SCHEMA_VERSION } from '../sql/schema.js';
 import type { Row, SqlEngine, SqlSession } from '../sql/session.js';
-import { IndexRowDeferringSession } from '../sql/deferred-index-rows.js';
+import { withDeferredIndexRows } from '../sql/deferred-index-rows.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { AsyncMutex } from './async-mutex.js';
 
@@ -133,9 +133,9 @@ class SqliteEngine implements SqlEngine {
     this.begin.run();
     const values: unknown[] = [];
     try {
-      const session = new IndexRowDeferringSession(this.writerSession, sqliteDialect);
-      for (const write of group) values.push(await write.fn(session));
-      await session.flush();
+      await withDeferredIndexRows(this.writerSession, sqliteDialect, async (session) => {
+        for (const write of group) values.push(await write.fn(session));
+      });
     } catch {
       if (this.writer.inTransaction) this.rollback.run();
       return undefined;
@@ -168,9 +168,7 @@ class SqliteEngine implements SqlEngine {
     try {
       this.begin.run();
       try {
-        const session = new IndexRowDeferringSession(this.writerSession, sqliteDialect);
-        const result = await fn(session);
-        await session.flush();
+        const result = await withDeferredIndexRows(this.writerSession, sqliteDialect, fn);
         this.commit.run();
         return result;
       } catch (error) {
