@@ -24,6 +24,7 @@ import type { Row, SqlEngine, SqlSession } from '../sql/session.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { DeferringSession } from '../sql/create-batch.js';
 import { writeOverExisting } from '../sql/writes.js';
+import { DEFAULT_PREPARED_PER_CONNECTION, PreparedStatements } from './prepared-statements.js';
 import { StatisticsRefresher } from './statistics.js';
 
 const DEFAULT_POOL_SIZE = 10;
@@ -39,14 +40,16 @@ interface TrackedSession extends SqlSession {
   retryable: boolean;
 }
 
-function session(target: Queryable): TrackedSession {
+function session(target: Queryable, statements: PreparedStatements): TrackedSession {
   const tracked: TrackedSession = {
     retryable: false,
-    all: async (sql, params, options) => {
+    all: async (sql, params) => {
       try {
         const text = postgresDialect.prepare(sql);
-        const config = options?.reuse ? { name: statementName(text), text, values: params } : { text, values: params };
-        return (await target.query(config)).rows as Row[];
+        const result = target instanceof pg.Pool
+          ? await statements.queryFromPool(target, text, params)
+          : await statements.query(target, text, params, false);
+        return result.rows as Row[];
       } catch (error) {
         if (RETRYABLE.has((error as { code?: string }).code ?? '')) tracked.retryable = true;
         throw error;
@@ -55,17 +58,6 @@ function session(target: Queryable): TrackedSession {
     run: async (sql, params, options) => { await tracked.all(sql, params, options); },
   };
   return tracked;
-}
-
-/** names of the prepared (reused) statements: one per distinct text, so pg parses each once per connection */
-const statementNames = new Map<string, string>();
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `fhir_${statementNames.size + 1}`;
-    statementNames.set(text, name);
-  }
-  return name;
 }
 
 const isRetryable = (error: unknown) => RETRYABLE.has((error as { code?: string } | undefined)?.code ?? '');
@@ -103,8 +95,8 @@ class PostgresEngine implements SqlEngine {
   readonly autocommit: SqlSession;
   readonly statistics: StatisticsRefresher;
 
-  constructor(private readonly pool: pg.Pool, private readonly schema: string | undefined) {
-    this.reader = session(pool);
+  constructor(private readonly pool: pg.Pool, private readonly schema: string | undefined, private readonly statements: PreparedStatements) {
+    this.reader = session(pool, statements);
     this.autocommit = retryingSession(this.reader);
     this.statistics = new StatisticsRefresher(pool);
   }
@@ -146,9 +138,10 @@ class PostgresEngine implements SqlEngine {
     const begin = mode === 'caller' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN';
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
-      const tx = session(client);
+      const tx = session(client, this.statements);
       let broken = false;
       try {
+        await this.statements.deallocateOld(client);
         await client.query(begin);
         // a caller's creates are held back and sent together (create-batch.ts)
         const deferring = mode === 'caller'
@@ -181,6 +174,7 @@ function quoteIdentifier(name: string): string {
 }
 
 const SYNCHRONOUS_COMMIT = ['on', 'off', 'local', 'remote_write', 'remote_apply'];
+const PLAN_CACHE_MODE = ['auto', 'force_generic_plan', 'force_custom_plan'];
 
 /**
  * The durability of the SQLite engine (WAL, synchronous=NORMAL): a commit is never torn and never corrupts, but the
@@ -192,8 +186,10 @@ const SYNCHRONOUS_COMMIT = ['on', 'off', 'local', 'remote_write', 'remote_apply'
 const DEFAULT_SYNCHRONOUS_COMMIT = 'off';
 
 /**
- * `postgres://user:pass@host:port/db?pool_size=20&schema=fhir&synchronous_commit=on` (pool_size, schema and
- * synchronous_commit are ours, removed before pg sees the URL; synchronous_commit is set on every pooled connection).
+ * `postgres://user:pass@host:port/db?pool_size=20&schema=fhir&synchronous_commit=on&plan_cache_mode=force_custom_plan&prepared_statements=500`
+ * (pool_size, schema, synchronous_commit, plan_cache_mode and prepared_statements are ours, removed before pg sees the
+ * URL; synchronous_commit and plan_cache_mode are set on every pooled connection; prepared_statements bounds the
+ * statements each connection keeps prepared, prepared-statements.ts).
  */
 export async function createPostgresStore(url: string): Promise<FhirStore> {
   const parsed = new URL(url);
@@ -204,12 +200,23 @@ export async function createPostgresStore(url: string): Promise<FhirStore> {
   if (!SYNCHRONOUS_COMMIT.includes(synchronousCommit)) {
     throw new Error(`synchronous_commit must be one of ${SYNCHRONOUS_COMMIT.join(', ')} in ${parsed.origin}`);
   }
+  // unset: the server's own setting (PostgreSQL's default, auto, plans the first five executions of a statement for
+  // their values and then keeps a generic plan when it costs no more)
+  const planCacheMode = parsed.searchParams.get('plan_cache_mode') ?? undefined;
+  if (planCacheMode !== undefined && !PLAN_CACHE_MODE.includes(planCacheMode)) throw new Error(`plan_cache_mode must be one of ${PLAN_CACHE_MODE.join(', ')} in ${parsed.origin}`);
   parsed.searchParams.delete('pool_size');
+  parsed.searchParams.delete('plan_cache_mode');
+  const preparedPerConnection = Number(parsed.searchParams.get('prepared_statements') ?? DEFAULT_PREPARED_PER_CONNECTION);
+  if (!Number.isInteger(preparedPerConnection) || preparedPerConnection < 1) {
+    throw new Error(`prepared_statements must be a positive integer in ${parsed.origin}`);
+  }
+  parsed.searchParams.delete('prepared_statements');
   parsed.searchParams.delete('schema');
   parsed.searchParams.delete('synchronous_commit');
   const settings = [
     ...(schema ? [`-c search_path=${quoteIdentifier(schema)}`] : []),
     `-c synchronous_commit=${synchronousCommit}`,
+    ...(planCacheMode ? [`-c plan_cache_mode=${planCacheMode}`] : []),
   ];
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
@@ -222,6 +229,6 @@ export async function createPostgresStore(url: string): Promise<FhirStore> {
     },
   });
   pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing the process
-  const engine = new PostgresEngine(pool, schema);
+  const engine = new PostgresEngine(pool, schema, new PreparedStatements(preparedPerConnection));
   return new SqlStore('postgres', engine, postgresDialect, () => engine.init());
 }

@@ -37,6 +37,8 @@ export interface SqlDialect {
   readonly forUpdate: string;
   /** creates run as one statement and updates as two (cte-writes.ts: data-modifying CTEs over unnest()ed arrays) */
   readonly singleStatementCreate: boolean;
+  /** concurrent reads by id outside transactions share statements (read-batch.ts): worth it where a statement is a round trip */
+  readonly groupReads: boolean;
   /** the error is a unique-constraint violation (a concurrent or repeated write of the same version) */
   isUniqueViolation(error: unknown): boolean;
 }
@@ -58,6 +60,7 @@ export const sqliteDialect: SqlDialect = {
   contains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
   forUpdate: '',
   singleStatementCreate: false,
+  groupReads: false,
   isUniqueViolation: (error) => (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_UNIQUE'
     || (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
 };
@@ -79,6 +82,7 @@ export const postgresDialect: SqlDialect = {
   contains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,
   forUpdate: ' FOR UPDATE',
   singleStatementCreate: true,
+  groupReads: true,
   isUniqueViolation: (error) => (error as { code?: unknown })?.code === '23505',
 };
 

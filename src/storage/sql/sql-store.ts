@@ -11,8 +11,9 @@ import { SqlJobStore } from './jobs.js';
 import { reindexVersion } from './reindex.js';
 import { Params } from './paging.js';
 import { HISTORY_VERSION_COLUMNS, QUALIFIED_VERSION_COLUMNS, rowToVersion, textVersion, textVersionColumns, VERSION_COLUMNS } from './rows.js';
+import { currentRowsByKeysSql, ReadBatcher } from './read-batch.js';
 import { runSearch } from './search.js';
-import type { SqlEngine, SqlSession } from './session.js';
+import type { Row, SqlEngine, SqlSession } from './session.js';
 import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 import { writeVersion, writeVersionAlone } from './writes.js';
 
@@ -21,6 +22,7 @@ const REFS_PER_QUERY = 500;
 
 export class SqlStore implements FhirStore {
   private jobStore?: JobStore;
+  private readBatcher?: ReadBatcher;
 
   constructor(
     readonly engine: 'sqlite' | 'postgres',
@@ -49,6 +51,10 @@ export class SqlStore implements FhirStore {
   }
 
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    if (!this.txSession && this.dialect.groupReads) {
+      const row = await (this.readBatcher ??= new ReadBatcher(this.sql.reader, this.dialect)).read(resourceType, id);
+      return row && textVersion(this.dialect, row);
+    }
     const rows = await this.session.all(
       `SELECT ${textVersionColumns(this.dialect, 'c')} FROM ${RESOURCE_TABLE} c WHERE type = ? AND id = ?`,
       [resourceType, id],
@@ -121,18 +127,23 @@ export class SqlStore implements FhirStore {
   }
 
   /** current, non-deleted versions of the references that exist, in the order asked */
+  /** current rows (deleted ones too) of the refs: one statement text on PostgreSQL (arrays), an OR list on SQLite */
+  private currentRowsOf(refs: readonly { resourceType: string; id: string }[]): Promise<Row[]> {
+    if (this.dialect.groupReads) {
+      return this.session.all(currentRowsByKeysSql(this.dialect), [refs.map((ref) => ref.resourceType), refs.map((ref) => ref.id)]);
+    }
+    const bound = new Params();
+    const match = refs.map((ref) => `(type = ${bound.bind(ref.resourceType)} AND id = ${bound.bind(ref.id)})`);
+    return this.session.all(`SELECT ${textVersionColumns(this.dialect, 'c')} FROM ${RESOURCE_TABLE} c WHERE ${match.join(' OR ')}`, bound.values);
+  }
+
   async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
     const byKey = new Map<string, StoredVersion>();
     for (let start = 0; start < refs.length; start += REFS_PER_QUERY) {
-      const bound = new Params();
       const chunk = refs.slice(start, start + REFS_PER_QUERY);
-      const match = chunk.map((ref) => `(type = ${bound.bind(ref.resourceType)} AND id = ${bound.bind(ref.id)})`);
-      const rows = await this.session.all(
-        `SELECT ${VERSION_COLUMNS} FROM ${RESOURCE_TABLE} WHERE deleted = 0 AND (${match.join(' OR ')})`,
-        bound.values,
-      );
-      for (const row of rows) {
-        // SQLite: the stored text, parsed only if read (an included resource is sent as that text)
+      for (const row of await this.currentRowsOf(chunk)) {
+        if (Number(row.deleted) === 1) continue;
+        // the stored text, parsed only if read (an included resource is sent as that text)
         const version = textVersion(this.dialect, row);
         byKey.set(`${version.resourceType}/${version.id}`, version);
       }
