@@ -10,12 +10,12 @@ import type { LinePreparer, PreparedLine, PrepareOptions } from './import-prepar
 import type { NdjsonText } from './ndjson-reader.js';
 
 /**
- * The worker module beside this one. Run from TypeScript sources (tsx), a worker does not inherit tsx's loader
- * hooks, so it registers them before importing the module.
+ * A worker running the module `name` beside this one. Run from TypeScript sources (tsx), a worker does not inherit
+ * tsx's loader hooks, so it registers them before importing the module.
  */
-function startWorker(workerData: unknown): Worker {
+export function startModuleWorker(name: string, workerData: unknown): Worker {
   const self = fileURLToPath(import.meta.url);
-  const file = pathToFileURL(path.join(path.dirname(self), `import-worker${path.extname(self)}`)).href;
+  const file = pathToFileURL(path.join(path.dirname(self), `${name}${path.extname(self)}`)).href;
   if (!self.endsWith('.ts')) return new Worker(new URL(file), { workerData });
   const tsx = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(file)}); })`;
@@ -30,7 +30,7 @@ export function startPreparerPool(size: number, baseUrls: string[]): LinePrepare
   const pending = new Map<number, Pending>();
   let next = 0;
   const workers: PoolWorker[] = Array.from({ length: size }, () => {
-    const worker = startWorker({ baseUrls });
+    const worker = startModuleWorker('import-worker', { baseUrls });
     const entry: PoolWorker = { worker, busy: 0, ready: Promise.resolve() };
     entry.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: { ready?: boolean; id?: number; prepared?: PreparedLine[]; error?: string }) => {

@@ -30,7 +30,8 @@ export interface PrepareOptions {
 
 export type PreparedLine =
   | { kind: 'error'; error: string }
-  | { kind: 'ready'; resourceType: string; id: string; resource: Resource; index: IndexEntries }
+  /** `json`: the resource as stored when it is new (versionId "1"), serialised here rather than in the writer's turn */
+  | { kind: 'ready'; resourceType: string; id: string; resource: Resource; json: string; index: IndexEntries }
   /** a ready line sent between threads: the resource as its JSON text, which crosses several times cheaper than the object */
   | { kind: 'ready-json'; resourceType: string; id: string; json: string; index: IndexEntries }
   | { kind: 'other' };
@@ -65,7 +66,7 @@ export function prepareLine(tools: PrepareTools, input: NdjsonText, options: Pre
   resource.meta = { ...(source.meta ?? {}), versionId: '1', lastUpdated: options.lastUpdated };
   const invalid = tools.validator.validate(resource).some((issue) => issue.severity === 'error' || issue.severity === 'fatal');
   if (invalid) return { kind: 'other' };
-  return { kind: 'ready', resourceType, id, resource, index: tools.extract(resource) };
+  return { kind: 'ready', resourceType, id, resource, json: JSON.stringify(resource), index: tools.extract(resource) };
 }
 
 export function prepareChunk(tools: PrepareTools, lines: readonly NdjsonText[], options: PrepareOptions): PreparedLine[] {
@@ -78,7 +79,7 @@ export function prepareChunkToSend(tools: PrepareTools, lines: readonly NdjsonTe
     const prepared = prepareLine(tools, line, options);
     if (prepared.kind !== 'ready') return prepared;
     const { resource, ...rest } = prepared;
-    return { ...rest, kind: 'ready-json', json: JSON.stringify(resource) };
+    return { ...rest, kind: 'ready-json' };
   });
 }
 

@@ -165,7 +165,7 @@ export interface NdjsonImportOptions {
 /** chunks prepared ahead of the one being written, per preparer that runs elsewhere (memory stays a few chunks) */
 const PREPARED_AHEAD = 3;
 
-function preparerTools(ctx: ServerContext): PrepareTools {
+export function preparerTools(ctx: ServerContext): PrepareTools {
   return { validator: ctx.validator, extract: (resource) => ctx.searchParameters.extract(resource), resourceTypes: ctx.definitions.resourceTypes };
 }
 
@@ -187,14 +187,18 @@ export async function importNdjsonLines(
  * taking turns).
  */
 export async function importNdjsonFiles(ctx: ServerContext, baseUrl: string, files: readonly string[], counters: ImportCounters, options: NdjsonImportOptions = {}): Promise<void> {
-  // opened one after another, when reached
+  await importChunks(ctx, baseUrl, ndjsonFileChunks(files, options.batchSize), counters, options);
+}
+
+/** the files' lines in chunks of `batchSize`, each file opened when reached */
+export function ndjsonFileChunks(files: readonly string[], batchSize?: number): AsyncGenerator<SourceChunk> {
   const sources = (function* () {
     for (const file of files) yield { source: file, lines: readNdjsonFileText(file) };
   })();
-  await importChunks(ctx, baseUrl, chunksOf(sources, options.batchSize), counters, options);
+  return chunksOf(sources, batchSize);
 }
 
-interface SourceChunk { source: string; lines: NdjsonText[] }
+export interface SourceChunk { source: string; lines: NdjsonText[] }
 
 async function* chunksOf(sources: Iterable<{ source: string; lines: AsyncIterable<NdjsonText> }>, batchSize = 1000): AsyncGenerator<SourceChunk> {
   for (const { source, lines } of sources) {
@@ -202,7 +206,7 @@ async function* chunksOf(sources: Iterable<{ source: string; lines: AsyncIterabl
   }
 }
 
-async function importChunks(ctx: ServerContext, baseUrl: string, chunks: AsyncIterable<SourceChunk>, counters: ImportCounters, options: NdjsonImportOptions): Promise<void> {
+export async function importChunks(ctx: ServerContext, baseUrl: string, chunks: AsyncIterable<SourceChunk>, counters: ImportCounters, options: NdjsonImportOptions): Promise<void> {
   const inline = inlinePreparer(preparerTools(ctx));
   let preparer = options.preparer ?? inline;
   const prepare = (chunk: SourceChunk) => {
@@ -233,7 +237,7 @@ async function importChunks(ctx: ServerContext, baseUrl: string, chunks: AsyncIt
 }
 
 /** Writes one prepared chunk; true when it went through the interactions and held a SearchParameter. */
-async function importPrepared(
+export async function importPrepared(
   ctx: ServerContext, baseUrl: string, source: string, chunk: NdjsonText[], prepared: PreparedLine[], counters: ImportCounters,
 ): Promise<boolean> {
   const ready: ReadyLine[] = [];
@@ -288,7 +292,7 @@ async function writeReady(ctx: ServerContext, lines: readonly ReadyLine[]): Prom
         if (previous && previous.lastUpdated >= lastUpdated) throw new NotDirect();
         const versionId = (previous?.versionId ?? 0) + 1;
         // the text holds versionId "1": right for a new resource, else serialised again by the store
-        const json = line.kind === 'ready-json' && versionId === 1 ? line.json : undefined;
+        const json = versionId === 1 ? line.json : undefined;
         meta.versionId = String(versionId);
         await store.write({
           resourceType: line.resourceType, id: line.id, versionId, lastUpdated, method: 'PUT', resource, json, index: line.index,

@@ -66,6 +66,15 @@ t.test('a re-run creates no duplicates', async (t) => {
   t.same(await counts(), { Patient: 3, Observation: 1, Organization: 1 });
 });
 
+t.test('--workers 1: a re-run by two importers taking turns reports the same lines and creates no duplicates', async (t) => {
+  const report = path.join(work, 'report3.ndjson');
+  const run = runImport('--report', report, '--batch-size', '2', '--workers', '1', input);
+  t.equal(run.status, 1, `exit code (stderr: ${run.stderr.slice(-400)})`);
+  const issues = fs.readFileSync(report, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  t.same(issues.map((i) => [path.basename(i.source), i.location, i.status]).sort(), [['patients.ndjson', 'line 3', 400], ['patients.ndjson', 'line 4', 400]]);
+  t.same(await counts(), { Patient: 3, Observation: 1, Organization: 1 });
+});
+
 t.test('usage errors exit 2', async (t) => {
   t.equal(runImport().status, 2);
   t.equal(runImport('--bogus', input).status, 2);
