@@ -46,3 +46,13 @@ t.test('inside a transaction nothing is deallocated until the connection is outs
   await statements.deallocateOld(client);
   t.equal(sent.filter((config) => typeof config === 'string').length, 1, 'one when it is over');
 });
+
+t.test('past the limit, the oldest go down to nine tenths of it in one round trip', async (t) => {
+  const statements = new PreparedStatements(20);
+  const { client, sent, parsedStatements } = recordingClient();
+  for (let n = 0; n < 21; n++) await statements.query(client, `SELECT 3 /*${n}*/`, [], true);
+  const deallocations = sent.filter((config): config is string => typeof config === 'string');
+  t.equal(deallocations.length, 1, 'one statement');
+  t.equal(deallocations[0]!.split('; ').length, 3, '21 -> 18 kept');
+  t.equal(Object.keys(parsedStatements).length, 18);
+});

@@ -216,6 +216,8 @@ export async function createPostgresStore(url: string): Promise<FhirStore> {
   const settings = [
     ...(schema ? [`-c search_path=${quoteIdentifier(schema)}`] : []),
     `-c synchronous_commit=${synchronousCommit}`,
+    // literals in statement texts (dialect.ts postgresLiteral) rely on it; PostgreSQL's default since 9.1
+    '-c standard_conforming_strings=on',
     ...(planCacheMode ? [`-c plan_cache_mode=${planCacheMode}`] : []),
   ];
   const pool = new pg.Pool({

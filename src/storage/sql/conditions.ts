@@ -7,7 +7,7 @@
  */
 import type { Condition, ValueMatch } from '../../search/ir.js';
 import type { SqlDialect } from './dialect.js';
-import type { Params } from './paging.js';
+import { InliningParams, type Params } from './paging.js';
 import { chooseDriver } from './selectivity.js';
 import { INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 import { compileValueMatch, indexedAlternatives, rangePrefix } from './value-matches.js';
@@ -15,6 +15,18 @@ import { compileValueMatch, indexedAlternatives, rangePrefix } from './value-mat
 type Composite = Extract<Condition, { kind: 'composite' }>;
 
 export interface BlockOptions { count?: boolean; walk?: boolean }
+
+/**
+ * Lookups whose match count depends on the value far more than the planner's guess for an unknown value can tell: a
+ * code without its system (gender=female, category=laboratory: a large share of a type, where a code with its system
+ * usually is not) and date, number and quantity ranges. Their values go into the statement text where the dialect
+ * allows (dialect.literal), so PostgreSQL plans for them: Observation?category=laboratory, 1,400 of 3,380 matches,
+ * 2.1 ms as a nested loop planned for any code, 0.3 ms as the merge join planned for this one.
+ */
+function selectivityVaries(value: ValueMatch): boolean {
+  if (value.kind === 'token') return value.op !== 'text' && value.system === undefined && value.code !== undefined;
+  return value.kind === 'date' || value.kind === 'number' || value.kind === 'quantity';
+}
 
 /** lookups of one driving condition beyond this many are matched by one OR instead of a UNION */
 const MAX_UNION = 50;
@@ -79,10 +91,12 @@ export class ConditionCompiler {
         const row = this.alias('i');
         const column = (name: string) => `${row}.${name}`;
         const head = () => `SELECT ${row}.rkey FROM ${table} ${row} WHERE ${row}.param = ${params.bind(condition.param)} AND `;
-        const alternatives = condition.values.flatMap((value) => indexedAlternatives(value, column, params, this.dialect));
+        const literal = this.dialect.literal;
+        const values = literal && condition.values.every(selectivityVaries) ? new InliningParams(params, literal) : params;
+        const alternatives = condition.values.flatMap((value) => indexedAlternatives(value, column, values, this.dialect));
         if (alternatives.length > MAX_UNION) {
           const start = head();
-          return [`${start}(${condition.values.map((value) => compileValueMatch(value, column, params, this.dialect)).join(' OR ')})`];
+          return [`${start}(${condition.values.map((value) => compileValueMatch(value, column, values, this.dialect)).join(' OR ')})`];
         }
         // each head binds the parameter before its alternative binds its values
         return alternatives.map((alternative) => head() + alternative());

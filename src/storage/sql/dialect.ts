@@ -37,6 +37,12 @@ export interface SqlDialect {
   readonly forUpdate: string;
   /** creates run as one statement and updates as two (cte-writes.ts: data-modifying CTEs over unnest()ed arrays) */
   readonly singleStatementCreate: boolean;
+  /**
+   * The value as an SQL literal, where the engine plans better knowing it (undefined: bind it). PostgreSQL plans a
+   * prepared statement once for all values (plan_cache_mode auto): a lookup whose selectivity depends on its value
+   * (a code without its system, a date range) gets a plan for that value when the value is in the text.
+   */
+  literal?(value: unknown): string | undefined;
   /** concurrent reads by id outside transactions share statements (read-batch.ts): worth it where a statement is a round trip */
   readonly groupReads: boolean;
   /** the error is a unique-constraint violation (a concurrent or repeated write of the same version) */
@@ -83,8 +89,20 @@ export const postgresDialect: SqlDialect = {
   forUpdate: ' FOR UPDATE',
   singleStatementCreate: true,
   groupReads: true,
+  literal: postgresLiteral,
   isUniqueViolation: (error) => (error as { code?: unknown })?.code === '23505',
 };
+
+/**
+ * Standard-conforming string literals (the connections set standard_conforming_strings=on: a backslash is an
+ * ordinary character), finite numbers as written. Not a string holding `?` (the placeholder numbering would take it
+ * for one) or NUL (never valid in text), and nothing else: those are bound.
+ */
+function postgresLiteral(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  if (typeof value !== 'string' || value.includes('?') || value.includes('\0')) return undefined;
+  return `'${value.replace(/'/g, "''")}'`;
+}
 
 /** JSONB reorders keys; put resourceType, id and meta back in front so responses read naturally. */
 function resourceTypeFirst(stored: Resource): Resource {

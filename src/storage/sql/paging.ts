@@ -38,6 +38,17 @@ export class Params {
   }
 }
 
+/** Writes values into the text as the dialect's literals where it has one for them, binding the others to `bound`. */
+export class InliningParams extends Params {
+  constructor(private readonly bound: Params, private readonly literal: (value: unknown) => string | undefined) {
+    super();
+  }
+
+  override bind(value: unknown): string {
+    return this.literal(value) ?? this.bound.bind(value);
+  }
+}
+
 export function encodeCursor(shape: string, state: CursorState): string {
   const payload = { s: shape, d: state.direction === 'next' ? 'n' : 'p', v: state.values, i: state.inclusive ? 1 : 0 };
   return Buffer.from(JSON.stringify(payload)).toString('base64url');
@@ -132,7 +143,7 @@ export async function fetchPage(session: SqlSession, dialect: SqlDialect, query:
   const where = [...query.where];
   if (state) where.push(keysetCondition(query.params, query.columns, state.values, backwards ? 'before' : 'after', state.inclusive));
   // the limit is a literal: SQLite peeks at a bound LIMIT while planning, so every run with it bound re-prepared the
-  // statement (~20 us for a search page, more for chains); PostgreSQL plans an unnamed statement with its values anyway
+  // statement (~20 us for a search page, more for chains); on PostgreSQL it makes one prepared statement per page size
   const keys = `${query.select}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`
     + ` ORDER BY ${orderByClause(query.columns, backwards)} LIMIT ${pageLimit(query.count)}`;
   const late = query.late;

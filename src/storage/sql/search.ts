@@ -6,6 +6,7 @@ import { memoizedCount } from './count-memo.js';
 import { walksTypeRows } from './dense-walk.js';
 import type { SqlDialect } from './dialect.js';
 import { fetchPage, Params, type KeyValue, type OrderColumn } from './paging.js';
+import { SNAPSHOT_COLUMN, type SnapshotCounts } from './snapshot-counts.js';
 import { textVersion, textVersionColumns } from './rows.js';
 import type { Row, SqlSession } from './session.js';
 import { RESOURCE_TABLE, sortKeyName } from './tables.js';
@@ -17,12 +18,16 @@ function whereClauses(query: SearchQuery, params: Params, dialect: SqlDialect, o
 export interface SearchOptions {
   /** the session sees only committed state and never writes (count-memo.ts) */
   memoizeCounts?: boolean;
+  /** PostgreSQL outside any transaction: counts remembered with their snapshots */
+  snapshotCounts?: SnapshotCounts;
 }
 
-function countStatement(query: SearchQuery, dialect: SqlDialect): { sql: string; params: unknown[] } {
+/** `withSnapshot`: the statement also returns its snapshot (snapshot-counts.ts) */
+function countStatement(query: SearchQuery, dialect: SqlDialect, withSnapshot = false): { sql: string; params: unknown[] } {
   const params = new Params();
   const where = whereClauses(query, params, dialect, { count: true });
-  return { sql: `SELECT COUNT(*) AS n FROM ${RESOURCE_TABLE} r WHERE ${where.join(' AND ')}`, params: params.values };
+  const counted = withSnapshot ? `COUNT(*) AS n, ${SNAPSHOT_COLUMN}` : 'COUNT(*) AS n';
+  return { sql: `SELECT ${counted} FROM ${RESOURCE_TABLE} r WHERE ${where.join(' AND ')}`, params: params.values };
 }
 
 export async function countMatches(session: SqlSession, dialect: SqlDialect, query: SearchQuery, options: SearchOptions = {}): Promise<number> {
@@ -59,16 +64,21 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   const keyColumns = postgres
     ? columns.filter((column) => column.alias === 'id' || column.alias === 'last_updated').map((column) => column.expr)
     : [textVersionColumns(dialect, 'r')];
-  // PostgreSQL: the first page counts its matches in the same statement (one round trip, one pass over them)
-  const countAlong = postgres && query.total !== 'none' && query.cursor === undefined;
+  // PostgreSQL: the first page counts its matches in the same statement (one round trip, one pass over them), unless
+  // a count remembered with the statement's snapshot holds (which spares later pages their count statement too)
+  const snapshots = postgres && query.total !== 'none' ? options.snapshotCounts : undefined;
+  const counted = snapshots && countStatement(query, dialect);
+  const countAlong = postgres && query.total !== 'none' && query.cursor === undefined
+    && (!counted || snapshots!.countAlong(counted.sql, counted.params));
   if (countAlong) selected.push('COUNT(*) OVER () AS match_count');
+  const lateColumns = snapshots ? `${textVersionColumns(dialect, 'c')}, ${SNAPSHOT_COLUMN}` : textVersionColumns(dialect, 'c');
   const page = await fetchPage(session, dialect, {
     select: `SELECT ${['r.rkey', ...keyColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
     where: whereClauses(query, params, dialect, { walk: options.memoizeCounts && await walksTypeRows(session, query, () => countStatement(query, dialect)) }),
     params,
     columns,
     count: query.count,
-    ...(postgres ? { late: { select: textVersionColumns(dialect, 'c'), join: `JOIN ${RESOURCE_TABLE} c ON c.rkey = k.rkey` } } : {}),
+    ...(postgres ? { late: { select: lateColumns, join: `JOIN ${RESOURCE_TABLE} c ON c.rkey = k.rkey` } } : {}),
     shape: 'search:' + query.sort.map((key) => (key.descending ? '-' : '') + key.param).join(','),
     cursor: query.cursor,
   });
@@ -76,8 +86,12 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   if (query.total !== 'none') {
     // a first page holding every match is its own total: no COUNT statement (a round trip on PostgreSQL)
     if (query.cursor === undefined && !page.nextCursor) result.total = page.rows.length;
-    else if (countAlong) result.total = Number(page.rows[0]!.match_count);
-    else result.total = await countMatches(session, dialect, query, options);
+    else if (countAlong) {
+      result.total = Number(page.rows[0]!.match_count);
+      if (counted) snapshots!.remember(counted.sql, counted.params, page.rows[0]!.count_snapshot, result.total);
+    } else if (counted) {
+      result.total = await snapshots!.countIn(session, counted, () => countStatement(query, dialect, true).sql, page.rows[0]?.count_snapshot);
+    } else result.total = await countMatches(session, dialect, query, options);
   }
   if (page.nextCursor) result.nextCursor = page.nextCursor;
   if (page.previousCursor) result.previousCursor = page.previousCursor;

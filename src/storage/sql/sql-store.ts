@@ -13,6 +13,7 @@ import { Params } from './paging.js';
 import { HISTORY_VERSION_COLUMNS, QUALIFIED_VERSION_COLUMNS, rowToVersion, textVersion, textVersionColumns, VERSION_COLUMNS } from './rows.js';
 import { currentRowsByKeysSql, ReadBatcher } from './read-batch.js';
 import { runSearch } from './search.js';
+import { SnapshotCounts } from './snapshot-counts.js';
 import type { Row, SqlEngine, SqlSession } from './session.js';
 import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 import { writeVersion, writeVersionAlone } from './writes.js';
@@ -23,6 +24,7 @@ const REFS_PER_QUERY = 500;
 export class SqlStore implements FhirStore {
   private jobStore?: JobStore;
   private readBatcher?: ReadBatcher;
+  private snapshotCounts?: SnapshotCounts;
 
   constructor(
     readonly engine: 'sqlite' | 'postgres',
@@ -87,8 +89,11 @@ export class SqlStore implements FhirStore {
   }
 
   search(query: SearchQuery): Promise<SearchPage> {
-    // SQLite's reader sees only committed state: its counts can be remembered until the next commit
-    return runSearch(this.session, this.dialect, query, { memoizeCounts: this.engine === 'sqlite' && this.txSession === undefined });
+    // outside transactions a statement sees only committed state: its counts can be remembered until the next commit
+    // (SQLite, count-memo.ts) or for its snapshot (PostgreSQL, snapshot-counts.ts)
+    if (this.txSession) return runSearch(this.session, this.dialect, query);
+    if (this.engine === 'sqlite') return runSearch(this.session, this.dialect, query, { memoizeCounts: true });
+    return runSearch(this.session, this.dialect, query, { snapshotCounts: this.snapshotCounts ??= new SnapshotCounts() });
   }
 
   withTransaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
