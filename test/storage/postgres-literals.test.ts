@@ -7,6 +7,7 @@
 import t from 'tap';
 import type { Resource } from '../../src/fhir/types.js';
 import type { SearchQuery, ValueMatch } from '../../src/search/ir.js';
+import { normalizeString } from '../../src/search/normalize.js';
 import { createStore } from '../../src/storage/create-store.js';
 import type { FhirStore } from '../../src/storage/port.js';
 import { fixtureRegistry } from './contract-fixtures.js';
@@ -32,9 +33,10 @@ if (!url) {
       index: fixtureRegistry().extract(stamped), expectedPreviousVersion: 0 });
   };
   for (const [n, code] of CODES.entries()) {
-    await put({ resourceType: 'Patient', id: `p${n}`, identifier: [{ system: 'urn:test', value: code }], birthDate: `19${50 + n}-06-15` });
+    await put({ resourceType: 'Patient', id: `p${n}`, identifier: [{ system: 'urn:test', value: code }], name: [{ family: `${code} family` }],
+      birthDate: `19${50 + n}-06-15` });
   }
-  const search = async (param: string, index: 'token' | 'date', value: ValueMatch) => {
+  const search = async (param: string, index: 'token' | 'date' | 'string', value: ValueMatch) => {
     const query: SearchQuery = { types: ['Patient'], where: [{ kind: 'param', param, index, values: [value] }], sort: [], count: 50, total: 'accurate' };
     return (await store.search(query)).items.map((item) => item.id).sort();
   };
@@ -45,6 +47,13 @@ if (!url) {
     }
     t.same(await search('identifier', 'token', { kind: 'token', op: 'eq', code: 'absent' }), [], 'an unknown code matches nothing');
     t.same(await search('identifier', 'token', { kind: 'token', op: 'eq', system: 'urn:test', code: "it's" }), ['p0'], 'with its system (bound)');
+  });
+
+  t.test('a name prefix finds exactly its resources, whatever it holds (search.html#string)', async (t) => {
+    for (const [n, code] of CODES.entries()) {
+      // the IR holds the normalised prefix (search/parse.ts)
+      t.same(await search('family', 'string', { kind: 'string', op: 'starts', value: normalizeString(code) }), [`p${n}`], JSON.stringify(code));
+    }
   });
 
   t.test('date ranges before and after 1970', async (t) => {

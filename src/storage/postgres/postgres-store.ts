@@ -30,6 +30,8 @@ import { StatisticsRefresher } from './statistics.js';
 const DEFAULT_POOL_SIZE = 10;
 const MAX_ATTEMPTS = 8;
 const RETRYABLE = new Set(['40001', '40P01']);
+/** search totals are remembered per pg_current_snapshot() (sql/snapshot-counts.ts), new in 13 */
+const MINIMUM_SERVER_VERSION = 130000;
 /** arbitrary constant naming the schema-migration advisory lock */
 const SCHEMA_LOCK = 461_771_204;
 
@@ -108,6 +110,10 @@ class PostgresEngine implements SqlEngine {
   async init(): Promise<void> {
     const client = await this.pool.connect();
     try {
+      const version = Number((await client.query('SHOW server_version_num')).rows[0].server_version_num);
+      if (version < MINIMUM_SERVER_VERSION) {
+        throw new Error(`PostgreSQL ${Math.floor(version / 10000)} is too old: this server needs PostgreSQL 13 or later (pg_current_snapshot)`);
+      }
       await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
       try {
         if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`);
