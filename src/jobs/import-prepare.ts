@@ -1,7 +1,7 @@
 /**
  * The per-line work of an NDJSON import that needs no store: parse, validate, stamp meta, extract index entries.
- * It runs on the writer's thread ($import) or in worker threads (import-worker.ts, the import command), so the
- * writer only writes. A line comes out as one of:
+ * It runs on the thread that then writes the chunk (this one, or an import-writers.ts thread). A line comes out as
+ * one of:
  *  - `error`: not a resource (the reader's messages), or not of the type the $import input declares;
  *  - `ready`: a PUT Type/id that the interaction path would write unchanged: valid, with an id, no conditional
  *    reference to resolve. Its resource is exactly what writeResourceVersion would store (interactions/write-version.ts),
@@ -32,8 +32,6 @@ export type PreparedLine =
   | { kind: 'error'; error: string }
   /** `json`: the resource as stored when it is new (versionId "1"), serialised here rather than in the writer's turn */
   | { kind: 'ready'; resourceType: string; id: string; resource: Resource; json: string; index: IndexEntries }
-  /** a ready line sent between threads: the resource as its JSON text, which crosses several times cheaper than the object */
-  | { kind: 'ready-json'; resourceType: string; id: string; json: string; index: IndexEntries }
   | { kind: 'other' };
 
 const CONDITIONAL_REFERENCE = /^[A-Z][A-Za-z]+\?/;
@@ -71,28 +69,4 @@ export function prepareLine(tools: PrepareTools, input: NdjsonText, options: Pre
 
 export function prepareChunk(tools: PrepareTools, lines: readonly NdjsonText[], options: PrepareOptions): PreparedLine[] {
   return lines.map((line) => prepareLine(tools, line, options));
-}
-
-/** prepareChunk for another thread */
-export function prepareChunkToSend(tools: PrepareTools, lines: readonly NdjsonText[], options: PrepareOptions): PreparedLine[] {
-  return lines.map((line) => {
-    const prepared = prepareLine(tools, line, options);
-    if (prepared.kind !== 'ready') return prepared;
-    const { resource, ...rest } = prepared;
-    return { ...rest, kind: 'ready-json' };
-  });
-}
-
-/** Prepares chunks of lines; the results come back in the order of the lines. */
-export interface LinePreparer {
-  prepare(lines: readonly NdjsonText[], options: PrepareOptions): Promise<PreparedLine[]>;
-  close(): Promise<void>;
-}
-
-/** On the calling thread, with the server's own validator and registry (custom search parameters included). */
-export function inlinePreparer(tools: PrepareTools): LinePreparer {
-  return {
-    prepare: async (lines, options) => prepareChunk(tools, lines, options),
-    close: async () => {},
-  };
 }

@@ -17,7 +17,7 @@ import { isValidId } from '../fhir/ids.js';
 import type { Resource } from '../fhir/types.js';
 import { batchOrTransaction } from '../interactions/bundle-dispatch.js';
 import type { InteractionRequest, ServerContext } from '../interactions/types.js';
-import { inlinePreparer, type LinePreparer, type PreparedLine, type PrepareTools } from './import-prepare.js';
+import { prepareChunk, type PreparedLine, type PrepareTools } from './import-prepare.js';
 import { inBatches, parseNdjsonLine, readNdjsonFileText, type NdjsonLine, type NdjsonText } from './ndjson-reader.js';
 
 export interface ImportIssue {
@@ -158,12 +158,7 @@ export interface NdjsonImportOptions {
   batchSize?: number;
   /** $import: the type the input declares; a line of another type is an error line */
   declaredType?: string;
-  /** where lines are prepared; by default on this thread with the server's validator and registry */
-  preparer?: LinePreparer;
 }
-
-/** chunks prepared ahead of the one being written, per preparer that runs elsewhere (memory stays a few chunks) */
-const PREPARED_AHEAD = 3;
 
 export function preparerTools(ctx: ServerContext): PrepareTools {
   return { validator: ctx.validator, extract: (resource) => ctx.searchParameters.extract(resource), resourceTypes: ctx.definitions.resourceTypes };
@@ -181,11 +176,7 @@ export async function importNdjsonLines(
   await importChunks(ctx, baseUrl, chunksOf([{ source, lines }], options.batchSize), counters, options);
 }
 
-/**
- * Several NDJSON files as one stream of chunks: the next file's first chunks are prepared while this file's last
- * ones are written (files of a few hundred lines would otherwise leave the preparing and the writing thread
- * taking turns).
- */
+/** Several NDJSON files as one stream of chunks (files of a few hundred lines share chunks' cost as one). */
 export async function importNdjsonFiles(ctx: ServerContext, baseUrl: string, files: readonly string[], counters: ImportCounters, options: NdjsonImportOptions = {}): Promise<void> {
   await importChunks(ctx, baseUrl, ndjsonFileChunks(files, options.batchSize), counters, options);
 }
@@ -206,31 +197,12 @@ async function* chunksOf(sources: Iterable<{ source: string; lines: AsyncIterabl
   }
 }
 
+/** the chunks prepared and written one after another on this thread, with the server's validator and registry */
 export async function importChunks(ctx: ServerContext, baseUrl: string, chunks: AsyncIterable<SourceChunk>, counters: ImportCounters, options: NdjsonImportOptions): Promise<void> {
-  const inline = inlinePreparer(preparerTools(ctx));
-  let preparer = options.preparer ?? inline;
-  const prepare = (chunk: SourceChunk) => {
-    const prepared = preparer.prepare(chunk.lines, { lastUpdated: ctx.now().toISOString(), declaredType: options.declaredType });
-    prepared.catch(() => undefined);
-    return { chunk, prepared };
-  };
-  const iterator = chunks[Symbol.asyncIterator]();
-  const ahead: ReturnType<typeof prepare>[] = [];
-  for (;;) {
-    while (ahead.length < (preparer === inline ? 1 : PREPARED_AHEAD)) {
-      const next = await iterator.next();
-      if (next.done) break;
-      ahead.push(prepare(next.value));
-    }
-    const current = ahead.shift();
-    if (!current) break;
-    const { source, lines } = current.chunk;
-    const wroteSearchParameter = await importPrepared(ctx, baseUrl, source, lines, await current.prepared, counters);
-    if (wroteSearchParameter && preparer !== inline) {
-      // the other threads' registries do not know the new parameter: what they prepared is indexed without it
-      preparer = inline;
-      ahead.splice(0, ahead.length, ...ahead.map((item) => prepare(item.chunk)));
-    }
+  const tools = preparerTools(ctx);
+  for await (const { source, lines } of chunks) {
+    const prepared = prepareChunk(tools, lines, { lastUpdated: ctx.now().toISOString(), declaredType: options.declaredType });
+    await importPrepared(ctx, baseUrl, source, lines, prepared, counters);
     counters.onBytes(lines.reduce((sum, line) => sum + line.bytes, 0));
     await counters.onChunkDone?.(lines[lines.length - 1]!.line);
   }
@@ -244,7 +216,7 @@ export async function importPrepared(
   let others = 0;
   prepared.forEach((line, n) => {
     if (line.kind === 'error') counters.onIssue({ source, location: `line ${chunk[n]!.line}`, status: 400, diagnostics: line.error });
-    else if (line.kind === 'ready' || line.kind === 'ready-json') ready.push(line);
+    else if (line.kind === 'ready') ready.push(line);
     else others++;
   });
   if (ready.length + others === 0) return false;
@@ -262,7 +234,7 @@ export async function importPrepared(
   return valid.some((line) => line.resource?.resourceType === 'SearchParameter');
 }
 
-type ReadyLine = Extract<PreparedLine, { kind: 'ready' | 'ready-json' }>;
+type ReadyLine = Extract<PreparedLine, { kind: 'ready' }>;
 
 /** a transaction may change a resource once: a chunk naming one twice takes the interaction path (and its outcome) */
 function distinctTargets(lines: readonly ReadyLine[]): boolean {
@@ -286,7 +258,7 @@ async function writeReady(ctx: ServerContext, lines: readonly ReadyLine[]): Prom
       const versions = new Map(current.map((version) => [`${version.resourceType}/${version.id}`, version]));
       for (const line of lines) {
         const previous = versions.get(`${line.resourceType}/${line.id}`);
-        const resource = line.kind === 'ready' ? line.resource : JSON.parse(line.json) as Resource;
+        const resource = line.resource;
         const meta = resource.meta!;
         const lastUpdated = meta.lastUpdated as string;
         if (previous && previous.lastUpdated >= lastUpdated) throw new NotDirect();

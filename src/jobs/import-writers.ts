@@ -6,7 +6,7 @@
  * report lines) is what a single-threaded import stores, while parsing, validating and indexing, about half of a
  * chunk's work, overlap with the writing.
  *
- * Why not one writer fed by preparing threads (import-pool.ts): a prepared chunk (resources and their index entries as
+ * Why not one writer fed by preparing threads (as an earlier version did): a prepared chunk (resources and their index entries as
  * objects, ~4.7 MB per 1,000 Synthea resources) took the writer ~55 us per resource to receive, more than preparing
  * it; here only the lines' text crosses.
  *
@@ -15,7 +15,7 @@
  */
 import type { Config } from '../config.js';
 import type { ServerContext } from '../interactions/types.js';
-import { startModuleWorker } from './import-pool.js';
+import { startModuleWorker } from './module-worker.js';
 import { prepareChunk, type PrepareTools } from './import-prepare.js';
 import { importChunks, importPrepared, ndjsonFileChunks, preparerTools, type ImportCounters, type ImportIssue, type SourceChunk } from './import-runner.js';
 import type { WriterReply, WriterRequest } from './import-writer-worker.js';

@@ -12,8 +12,6 @@ import { loadConfig } from '../../src/config.js';
 import type { Resource } from '../../src/fhir/types.js';
 import { batchOrTransaction } from '../../src/interactions/bundle-dispatch.js';
 import type { ServerContext } from '../../src/interactions/types.js';
-import { startPreparerPool } from '../../src/jobs/import-pool.js';
-import type { LinePreparer } from '../../src/jobs/import-prepare.js';
 import { importNdjsonLines, type ImportIssue } from '../../src/jobs/import-runner.js';
 import { readNdjsonText } from '../../src/jobs/ndjson-reader.js';
 import { createServerContext } from '../../src/jobs/server-context.js';
@@ -47,7 +45,7 @@ async function context(t: Test, engine: 'sqlite' | 'postgres' = 'sqlite'): Promi
   return ctx;
 }
 
-async function importLines(ctx: ServerContext, lines: unknown[], options: { batchSize?: number; preparer?: LinePreparer } = {}) {
+async function importLines(ctx: ServerContext, lines: unknown[], options: { batchSize?: number } = {}) {
   const issues: ImportIssue[] = [];
   let resources = 0;
   const text = lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n') + '\n';
@@ -84,14 +82,12 @@ async function searchIds(ctx: ServerContext, type: string, param: string, index:
   return page.items.map((item) => item.id).sort();
 }
 
-for (const engine of engines) for (const mode of ['this thread', 'worker threads'] as const) {
-  t.test(`${engine}, ${mode}: stores what a transaction of PUTs stores, indexed the same`, async (t) => {
+for (const engine of engines) {
+  t.test(`${engine}: stores what a transaction of PUTs stores, indexed the same`, async (t) => {
     const direct = await context(t, engine);
     const reference = await context(t, engine);
-    const preparer = mode === 'worker threads' ? startPreparerPool(2, [BASE]) : undefined;
-    t.teardown(() => preparer?.close());
     const lines = [patient('p1'), patient('p2', { active: true }), observation('o1'), observation('o2')];
-    const result = await importLines(direct, lines, { batchSize: 3, preparer });
+    const result = await importLines(direct, lines, { batchSize: 3 });
     t.same(result, { issues: [], resources: 4 });
     await put(reference, structuredClone(lines));
     for (const resource of lines) {
@@ -159,17 +155,15 @@ for (const engine of engines) {
   });
 }
 
-t.test('worker threads: after a chunk writes a SearchParameter, later chunks are indexed with it', async (t) => {
+t.test('after a chunk writes a SearchParameter, later chunks are indexed with it', async (t) => {
   const ctx = await context(t);
-  const preparer = startPreparerPool(1, [BASE]);
-  t.teardown(() => preparer.close());
   const nickname = {
     resourceType: 'SearchParameter', id: 'patient-nickname', url: 'http://hospital.example/sp/patient-nickname', name: 'nickname',
     status: 'active', description: 'a nickname', code: 'nickname', base: ['Patient'], type: 'string', expression: "Patient.name.where(use='nickname').given",
   };
   const jim = (id: string) => ({ resourceType: 'Patient', id, name: [{ use: 'nickname', given: ['Jimmy'] }] });
-  // one line per chunk: the Patients' chunks are sent to the worker before the SearchParameter is written
-  const result = await importLines(ctx, [nickname, jim('jim1'), jim('jim2'), jim('jim3')], { batchSize: 1, preparer });
+  // one line per chunk: each Patient is prepared after the SearchParameter is written
+  const result = await importLines(ctx, [nickname, jim('jim1'), jim('jim2'), jim('jim3')], { batchSize: 1 });
   t.same(result, { issues: [], resources: 4 });
   const found = await ctx.store.search({
     types: ['Patient'], where: [{ kind: 'param', param: 'nickname', index: 'string', values: [{ kind: 'string', op: 'starts', value: 'jim' }] }], sort: [], count: 10, total: 'none',
