@@ -28,7 +28,8 @@ export interface CursorState {
 
 /** Collects bound values; SQL is written with `?` and converted by the dialect. */
 export class Params {
-  readonly values: unknown[] = [];
+  constructor(readonly values: unknown[] = []) {}
+
   bind(value: unknown): string {
     this.values.push(value);
     return '?';
@@ -40,12 +41,12 @@ export class Params {
 
 /** Writes values into the text as the dialect's literals where it has one for them, binding the others to `bound`. */
 export class InliningParams extends Params {
-  constructor(private readonly bound: Params, private readonly literal: (value: unknown) => string | undefined) {
-    super();
+  constructor(bound: Params, private readonly literal: (value: unknown) => string | undefined) {
+    super(bound.values);
   }
 
   override bind(value: unknown): string {
-    return this.literal(value) ?? this.bound.bind(value);
+    return this.literal(value) ?? super.bind(value);
   }
 }
 

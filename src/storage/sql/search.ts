@@ -1,15 +1,29 @@
 /** SearchQuery -> SQL: current, non-deleted rows matching every condition, sorted and keyset-paged. */
 import type { SearchQuery } from '../../search/ir.js';
 import type { SearchPage } from '../port.js';
-import { ConditionCompiler, type BlockOptions } from './conditions.js';
+import { ConditionCompiler, selectivityVaries, type BlockOptions } from './conditions.js';
 import { memoizedCount } from './count-memo.js';
 import { walksTypeRows } from './dense-walk.js';
 import type { SqlDialect } from './dialect.js';
-import { fetchPage, Params, type KeyValue, type OrderColumn } from './paging.js';
+import { fetchPage, InliningParams, Params, type KeyValue, type OrderColumn } from './paging.js';
+import { chooseDriver } from './selectivity.js';
 import { SNAPSHOT_COLUMN, type SnapshotCounts } from './snapshot-counts.js';
 import { textVersion, textVersionColumns } from './rows.js';
 import type { Row, SqlSession } from './session.js';
 import { RESOURCE_TABLE, sortKeyName } from './tables.js';
+
+/**
+ * Where the statement's values go: bound to `params`, or, when the lookup that drives it is one whose plan depends
+ * on its value (conditions.ts selectivityVaries) and the dialect has literals, every value written into the text.
+ * A statement without parameters is planned once, knowing all of them, and its plan kept (PostgreSQL); with the
+ * drive's values alone in the text, the plan cache still chose between plans for the other, bound values and took
+ * one that ran a date-range search (Patient?birthdate=gt, 19 of 1,041) at 7 ms instead of 1.
+ */
+function statementValues(query: SearchQuery, params: Params, dialect: SqlDialect): Params {
+  if (!dialect.literal) return params;
+  const driver = query.where[chooseDriver(query.where)];
+  return driver?.kind === 'param' && driver.values.every(selectivityVaries) ? new InliningParams(params, dialect.literal) : params;
+}
 
 function whereClauses(query: SearchQuery, params: Params, dialect: SqlDialect, options?: BlockOptions): string[] {
   return new ConditionCompiler(params, dialect).block('r', query.types, query.where, options);
@@ -25,7 +39,7 @@ export interface SearchOptions {
 /** `withSnapshot`: the statement also returns its snapshot (snapshot-counts.ts) */
 function countStatement(query: SearchQuery, dialect: SqlDialect, withSnapshot = false): { sql: string; params: unknown[] } {
   const params = new Params();
-  const where = whereClauses(query, params, dialect, { count: true });
+  const where = whereClauses(query, statementValues(query, params, dialect), dialect, { count: true });
   const counted = withSnapshot ? `COUNT(*) AS n, ${SNAPSHOT_COLUMN}` : 'COUNT(*) AS n';
   return { sql: `SELECT ${counted} FROM ${RESOURCE_TABLE} r WHERE ${where.join(' AND ')}`, params: params.values };
 }
@@ -40,6 +54,7 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   if (query.count === 0) return { items: [], total: await countMatches(session, dialect, query, options) };
 
   const params = new Params();
+  const values = statementValues(query, params, dialect);
   const columns: OrderColumn[] = [];
   const selected: string[] = [];
   query.sort.forEach((key, n) => {
@@ -74,8 +89,8 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   const lateColumns = snapshots ? `${textVersionColumns(dialect, 'c')}, ${SNAPSHOT_COLUMN}` : textVersionColumns(dialect, 'c');
   const page = await fetchPage(session, dialect, {
     select: `SELECT ${['r.rkey', ...keyColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
-    where: whereClauses(query, params, dialect, { walk: options.memoizeCounts && await walksTypeRows(session, query, () => countStatement(query, dialect)) }),
-    params,
+    where: whereClauses(query, values, dialect, { walk: options.memoizeCounts && await walksTypeRows(session, query, () => countStatement(query, dialect)) }),
+    params: values,
     columns,
     count: query.count,
     ...(postgres ? { late: { select: lateColumns, join: `JOIN ${RESOURCE_TABLE} c ON c.rkey = k.rkey` } } : {}),
