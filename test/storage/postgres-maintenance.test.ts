@@ -53,14 +53,14 @@ if (!url) {
     t.equal(attempts, 1);
   });
 
-  t.test('planner statistics are refreshed after many writes', async (t) => {
+  t.test('planner statistics and visibility are refreshed after many writes', async (t) => {
     const engine = (store as unknown as { sql: { statistics: StatisticsRefresher } }).sql;
     engine.statistics.noteWrites(1000);
     await engine.statistics.settled();
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const { rows } = await client.query(
-      `SELECT relname FROM pg_stat_user_tables WHERE schemaname = $1 AND last_analyze IS NOT NULL ORDER BY relname`, [schema.name]);
+      `SELECT relname FROM pg_stat_user_tables WHERE schemaname = $1 AND last_analyze IS NOT NULL AND last_vacuum IS NOT NULL ORDER BY relname`, [schema.name]);
     await client.end();
     const analyzed = rows.map((row: { relname: string }) => row.relname);
     t.ok(analyzed.includes('fhir_resource') && analyzed.includes('idx_token') && analyzed.includes('idx_reference'), analyzed.join(', '));
