@@ -8,7 +8,7 @@
  */
 import type { VersionWrite } from '../port.js';
 import { createInOneStatement, createManyInOneStatement } from './cte-writes.js';
-import type { SqlSession } from './session.js';
+import type { SqlSession, StatementOptions } from './session.js';
 import type { VersionRow } from './writes.js';
 
 const MAX_IN_FLIGHT = 3;
@@ -112,12 +112,12 @@ export class DeferringSession implements SqlSession {
     this.pending.push({ version, row });
   }
 
-  async all(sql: string, params: unknown[], options?: { reuse?: boolean }) {
+  async all(sql: string, params: unknown[], options?: StatementOptions) {
     await this.flush();
     return this.inner.all(sql, params, options);
   }
 
-  async run(sql: string, params: unknown[], options?: { reuse?: boolean }) {
+  async run(sql: string, params: unknown[], options?: StatementOptions) {
     await this.flush();
     return this.inner.run(sql, params, options);
   }

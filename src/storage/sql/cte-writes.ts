@@ -68,7 +68,6 @@ function columnArrays(version: VersionWrite, type: IndexType): unknown[][] {
   return arrays;
 }
 
-const REUSE = { reuse: true } as const;
 
 function currentValues(version: VersionWrite, row: VersionRow): unknown[] {
   return [version.resourceType, version.id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys];
@@ -81,14 +80,14 @@ function indexArrays(version: VersionWrite): unknown[] {
 }
 
 export async function createInOneStatement(session: SqlSession, version: VersionWrite, row: VersionRow): Promise<boolean> {
-  const rows = await session.all(CREATE, [...currentValues(version, row), ...indexArrays(version)], REUSE);
+  const rows = await session.all(CREATE, [...currentValues(version, row), ...indexArrays(version)]);
   return rows.length > 0;
 }
 
 /** replaces the current row `rkey` (already locked and checked by the caller) with `version` */
 export async function replaceInTwoStatements(session: SqlSession, rkey: unknown, version: VersionWrite, row: VersionRow): Promise<void> {
-  await session.run(REPLACE_CURRENT, [...currentValues(version, row), rkey], REUSE);
-  if (version.resource !== undefined && version.index) await session.run(INSERT_INDEX, [rkey, ...indexArrays(version)], REUSE);
+  await session.run(REPLACE_CURRENT, [...currentValues(version, row), rkey]);
+  if (version.resource !== undefined && version.index) await session.run(INSERT_INDEX, [rkey, ...indexArrays(version)]);
 }
 
 /**
@@ -152,7 +151,7 @@ export async function createManyInOneStatement(session: SqlSession, writes: { ve
   });
   const values: unknown[] = [...current, `[${contents.join(',')}]`, `[${sortKeys.join(',')}]`];
   for (const type of INDEX_TYPES) values.push(...index.get(type)!);
-  const created = new Set((await session.all(CREATE_MANY, values, REUSE)).map((row) => Number(row.n)));
+  const created = new Set((await session.all(CREATE_MANY, values)).map((row) => Number(row.n)));
   const result = new Array<boolean>(writes.length);
   sorted.forEach((write, k) => { result[write.k] = created.has(k + 1); });
   return result;

@@ -5,11 +5,8 @@ import type { VersionRow } from './writes.js';
 /** Where statements run: a connection (SQLite) or a pooled client (PostgreSQL), inside or outside a transaction. */
 export type Row = Record<string, unknown>;
 
-/**
- * `reuse`: the text is one of a small fixed set (the write statements), worth preparing once per connection;
- * `indexFree`: the statement neither reads nor changes index tables (deferred index rows need not go out first)
- */
-export interface StatementOptions { reuse?: boolean; indexFree?: boolean }
+/** `indexFree`: the statement neither reads nor changes index tables (deferred index rows need not go out first) */
+export interface StatementOptions { indexFree?: boolean }
 
 export interface SqlSession {
   /** a statement that returns rows; SQL uses `?` placeholders, converted by the session for its engine */

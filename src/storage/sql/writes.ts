@@ -26,9 +26,8 @@ const KEEP_SUPERSEDED = `UPDATE ${HISTORY_TABLE} SET content = (SELECT content F
   + ' WHERE rkey = ? AND version = ?';
 const UPDATE_CURRENT = `UPDATE ${RESOURCE_TABLE} SET version = ?, last_updated = ?, deleted = ?, method = ?, content = ?, sort_keys = ?`
   + ' WHERE rkey = ?';
-const REUSE = { reuse: true } as const;
 /** the resource and history row statements: no index table involved */
-const ROW_WRITE = { reuse: true, indexFree: true } as const;
+const ROW_WRITE = { indexFree: true } as const;
 const DELETE_INDEX_ROWS = INDEX_TABLE_NAMES.map((table) => `DELETE FROM ${table} WHERE rkey = ?`);
 
 export async function writeVersion(session: SqlSession, dialect: SqlDialect, version: VersionWrite): Promise<void> {
@@ -141,7 +140,7 @@ async function replaceVersion(session: SqlSession, dialect: SqlDialect, version:
   if (dialect.singleStatementCreate) return replaceInTwoStatements(session, current.rkey, version, row);
   if (Number(current.deleted) === 0) await session.run(KEEP_SUPERSEDED, [current.rkey, current.rkey, current.version], ROW_WRITE);
   await session.run(UPDATE_CURRENT, [version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys, current.rkey], ROW_WRITE);
-  for (const sql of DELETE_INDEX_ROWS) await session.run(sql, [current.rkey], REUSE);
+  for (const sql of DELETE_INDEX_ROWS) await session.run(sql, [current.rkey]);
   await appendAndIndex(session, dialect, current.rkey, version, row);
 }
 
@@ -172,12 +171,12 @@ export async function insertIndexRowsOf(session: SqlSession, dialect: SqlDialect
         rows += end - start;
         start = end;
         if (rows === ROWS_PER_INSERT) {
-          await session.run(insertStatement(dialect, type, rows), values, REUSE);
+          await session.run(insertStatement(dialect, type, rows), values);
           rows = 0;
         }
       }
     }
-    if (rows > 0) await session.run(insertStatement(dialect, type, rows), values, REUSE);
+    if (rows > 0) await session.run(insertStatement(dialect, type, rows), values);
   }
 }
 
