@@ -11,11 +11,11 @@
  */
 import { FhirError } from '../fhir/errors.js';
 import { newId } from '../fhir/ids.js';
-import { bundleEntries, parseEntry, processingOrder, type ParsedEntry } from './bundle-entries.js';
+import { bundleEntries, entryExpression, parseEntry, processingOrder, type ParsedEntry } from './bundle-entries.js';
 import {
   atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult,
 } from './bundle-execute.js';
-import { rewriteReferences } from './bundle-references.js';
+import { firstUrnReference, rewriteReferences } from './bundle-references.js';
 import { ConditionalCreatePrefetch } from './bundle-prefetch.js';
 import { resolveConditionalReferences, resolveTarget } from './bundle-resolve.js';
 import { errorResult, responseBundle, wantsRepresentation } from './bundle-response.js';
@@ -88,6 +88,13 @@ async function runEntry(
     default: {
       await resolveConditionalReferences(ctx, req, [entry], conditionalReferences);
       rewriteReferences(entry.resource!, { fullUrls: new Map(), conditional: conditionalReferences });
+      const urn = firstUrnReference(entry.resource!);
+      if (urn !== undefined) {
+        // http.html#transaction: batch entries SHALL have no interdependencies, and servers SHALL validate that
+        throw new FhirError('invalid-bundle', `Bundle.entry[${entry.index}]: the reference ${urn} names a Bundle entry by its fullUrl; batch entries are independent and are not rewritten to each other's ids (R4 http.html#transaction), so stored it would point nowhere. Send a transaction Bundle, or refer to existing resources as Type/id`, {
+          expression: [entryExpression(entry.index, 'resource')],
+        });
+      }
       return entry.method === 'POST'
         ? executeCreate(ctx, req.baseUrl, entry, target!, withResource)
         : executeUpdate(ctx, req.baseUrl, entry, target!, withResource);

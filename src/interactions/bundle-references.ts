@@ -34,6 +34,22 @@ export function collectConditionalReferences(resource: Resource, into: Set<strin
   });
 }
 
+const URN_REFERENCE = /^urn:(uuid|oid):/i;
+
+/**
+ * The first Reference.reference (contained resources included) still written as `urn:uuid:` or `urn:oid:`.
+ * Such a reference names a Bundle entry by its fullUrl (bundle.html#references) and resolves only inside that
+ * Bundle: once stored, nothing could ever resolve it. Called after rewriting, so one found here named no entry.
+ */
+export function firstUrnReference(resource: Resource): string | undefined {
+  let found: string | undefined;
+  visit(resource, (holder, key, value) => {
+    if (found === undefined && key === 'reference' && URN_REFERENCE.test(value)) found = value;
+    return undefined;
+  });
+  return found;
+}
+
 export interface RewriteContext {
   fullUrls: FullUrlMap;
   /** resolved conditional references: `Type?query` -> Type/id */

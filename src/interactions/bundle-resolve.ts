@@ -68,12 +68,38 @@ export async function resolveTarget(
   }
 }
 
+/** A search's identity regardless of parameter order and URL encoding: `Type?` and its sorted decoded parameters. */
+export function criteriaKey(resourceType: string, query: string): string {
+  const params = criteriaFromString(query);
+  return `${resourceType}?${JSON.stringify(Object.keys(params).sort().map((name) => [name, [...params[name]].sort()]))}`;
+}
+
+/**
+ * The conditional creates of a transaction (POST with ifNoneExist), by criteriaKey, as Type/id: whether the entry
+ * creates the resource or matched one. A conditional reference with the same criteria is that resource
+ * (http.html#trules processes POSTs before the entries that use them): a search of the store alone would miss a
+ * resource this very transaction creates, as when a migration tool sends its Practitioners with ifNoneExist
+ * alongside Encounters that refer to them as `Practitioner?identifier=...`.
+ */
+export function conditionalCreatesOfBundle(entries: readonly ParsedEntry[], targets: ReadonlyMap<number, EntryTarget | undefined>): Map<string, string> {
+  const created = new Map<string, string>();
+  for (const entry of entries) {
+    const target = targets.get(entry.index);
+    if (entry.method !== 'POST' || !entry.ifNoneExist || !target) continue;
+    const key = criteriaKey(entry.resourceType!, entry.ifNoneExist);
+    if (!created.has(key)) created.set(key, `${entry.resourceType}/${target.id}`);
+  }
+  return created;
+}
+
 /**
  * Resolves every distinct conditional reference of the given entries to Type/id, searching once per
- * distinct query. None or several matches: the whole request fails, naming the first entry using it.
+ * distinct query (`createdHere`: conditional creates of the same Bundle, by criteriaKey, resolve without a search).
+ * None or several matches: the whole request fails, naming the first entry using it.
  */
 export async function resolveConditionalReferences(
   ctx: ServerContext, req: InteractionRequest, entries: readonly ParsedEntry[], resolved: Map<string, string>,
+  createdHere?: ReadonlyMap<string, string>,
 ): Promise<Map<string, string>> {
   const firstUse = new Map<string, ParsedEntry>();
   for (const entry of entries) {
@@ -91,6 +117,11 @@ export async function resolveConditionalReferences(
         expression: [entryExpression(entry.index, 'resource')],
       });
     if (!ctx.definitions.resourceTypes.has(resourceType)) throw fail('unknown-resource-type', `the conditional reference ${reference} names an unknown resource type`);
+    const here = createdHere?.size ? createdHere.get(criteriaKey(resourceType, reference)) : undefined;
+    if (here) {
+      resolved.set(reference, here);
+      continue;
+    }
     let matches;
     try {
       matches = await findConditionalMatches(ctx, req, resourceType, criteriaFromString(reference));

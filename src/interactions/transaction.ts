@@ -10,8 +10,8 @@ import { bundleEntries, entryExpression, parseEntry, processingOrder, type Parse
 import {
   atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult, type EntryTarget,
 } from './bundle-execute.js';
-import { fullUrlBase, rewriteReferences, type FullUrlMap } from './bundle-references.js';
-import { resolveConditionalReferences, resolveTarget, type ConditionalCreateCache } from './bundle-resolve.js';
+import { firstUrnReference, fullUrlBase, rewriteReferences, type FullUrlMap } from './bundle-references.js';
+import { conditionalCreatesOfBundle, resolveConditionalReferences, resolveTarget, type ConditionalCreateCache } from './bundle-resolve.js';
 import { responseBundle, wantsRepresentation } from './bundle-response.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 
@@ -44,9 +44,17 @@ async function runTransaction(ctx: ServerContext, req: InteractionRequest, entri
   }
   checkDistinctTargets(entries, targets);
 
-  const conditional = await resolveConditionalReferences(ctx, req, entries, new Map());
+  const conditional = await resolveConditionalReferences(ctx, req, entries, new Map(), conditionalCreatesOfBundle(entries, targets));
   for (const entry of entries) {
-    if (entry.resource) rewriteReferences(entry.resource, { fullUrls, conditional, entryBase: fullUrlBase(entry.fullUrl) });
+    if (!entry.resource) continue;
+    rewriteReferences(entry.resource, { fullUrls, conditional, entryBase: fullUrlBase(entry.fullUrl) });
+    const unresolved = firstUrnReference(entry.resource);
+    if (unresolved !== undefined) {
+      throw new FhirError('invalid-bundle', `Bundle.entry[${entry.index}]: the reference ${unresolved} is the fullUrl of no entry of this Bundle; a urn:uuid or urn:oid reference resolves only within its Bundle (R4 bundle.html#references), so stored it would point nowhere`, {
+        issueCode: 'not-found',
+        expression: [entryExpression(entry.index, 'resource')],
+      });
+    }
   }
 
   for (const entry of ordered) {
