@@ -109,4 +109,12 @@ class SearchParameterStore implements FhirStore {
   reindex(write: ReindexWrite): Promise<boolean> {
     return this.inner.reindex(write);
   }
+
+  deferIndexLookups(expectedVersions: number): Promise<boolean> {
+    return this.inner.deferIndexLookups(expectedVersions);
+  }
+
+  buildIndexLookups(): Promise<void> {
+    return this.inner.buildIndexLookups();
+  }
 }

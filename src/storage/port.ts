@@ -105,6 +105,15 @@ export interface FhirStore {
    * longer at `versionId` (a newer write has indexed it already).
    */
   reindex(write: ReindexWrite): Promise<boolean>;
+  /**
+   * Bulk loading (the import command): when about `expectedVersions` new versions would at least double the store,
+   * stops maintaining the secondary lookups of its index entries, so the load only appends them, and answers true.
+   * Searches stay correct meanwhile, only slower. buildIndexLookups builds them again: from any connection or
+   * thread, at once when nothing is missing; a server start builds missing ones too. False where the engine keeps
+   * them regardless (MongoDB). Not inside withTransaction.
+   */
+  deferIndexLookups(expectedVersions: number): Promise<boolean>;
+  buildIndexLookups(): Promise<void>;
   /** background job records and their leases, shared by every node on this database (job-port.ts) */
   readonly jobs: JobStore;
 }

@@ -234,6 +234,13 @@ export class MongoStore implements FhirStore {
     return this.runTransaction((session) => reindexResource(this.shared.resources, session, write));
   }
 
+  /** the multikey indexes stay: dropping and building them has not been measured on a real mongod here */
+  async deferIndexLookups(): Promise<boolean> {
+    return false;
+  }
+
+  async buildIndexLookups(): Promise<void> {}
+
   /** current, non-deleted versions of the references that exist, in the order asked */
   async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
     const keys = [...new Set(refs.map((ref) => resourceKey(ref.resourceType, ref.id)))];

@@ -50,13 +50,24 @@ export function schemaStatements(dialect: SqlDialect): string[] {
     const columns = spec.columns.map((column) => `${column.name} ${columnType[column.kind]}`).join(', ');
     statements.push(`CREATE TABLE IF NOT EXISTS ${spec.table} (rkey ${dialect.bigint} NOT NULL, seq INTEGER NOT NULL,`
       + ` param ${text} NOT NULL, grp INTEGER, ${columns}, PRIMARY KEY (rkey, seq))${dialect.clusteredTable}`);
-    spec.lookups.forEach((lookup, n) => {
-      const where = lookup.whereNotNull ? ` WHERE ${lookup.whereNotNull} IS NOT NULL` : '';
-      statements.push(`CREATE INDEX IF NOT EXISTS ${spec.table}_lookup${n} ON ${spec.table} (${lookup.columns.join(', ')})${where}`);
-    });
   }
+  statements.push(...lookupIndexes().map((lookup) => lookup.create));
   statements.push(...jobTableStatements(dialect));
   return statements;
+}
+
+export interface LookupIndex { name: string; create: string }
+
+/**
+ * The index tables' lookup indexes (tables.ts), the only indexes a bulk load may drop and build afterwards
+ * (lookup-indexes.ts): every other index either keeps writes correct (unique keys) or takes its rows in key order.
+ */
+export function lookupIndexes(): LookupIndex[] {
+  return Object.values(INDEX_TABLES).flatMap((spec) => spec.lookups.map((lookup, n) => {
+    const name = `${spec.table}_lookup${n}`;
+    const where = lookup.whereNotNull ? ` WHERE ${lookup.whereNotNull} IS NOT NULL` : '';
+    return { name, create: `CREATE INDEX IF NOT EXISTS ${name} ON ${spec.table} (${lookup.columns.join(', ')})${where}` };
+  }));
 }
 
 /**

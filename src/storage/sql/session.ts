@@ -32,6 +32,8 @@ export interface SqlEngine {
   /** where a single atomic statement may run as its own transaction (PostgreSQL: the pool); absent on SQLite (group commit) */
   readonly autocommit?: SqlSession;
   transaction<T>(mode: 'single-write' | 'caller', fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** schema statements in one transaction of their own, never inside another one (lookup-indexes.ts) */
+  ddl(statements: readonly string[]): Promise<void>;
   /** `count` versions were written (PostgreSQL refreshes planner statistics after many) */
   noteWrites?(count: number): void;
   close(): Promise<void>;

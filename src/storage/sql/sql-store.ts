@@ -8,6 +8,7 @@ import type { SqlDialect } from './dialect.js';
 import type { JobStore } from '../job-port.js';
 import { readHistory } from './history.js';
 import { SqlJobStore } from './jobs.js';
+import { buildLookupIndexes, deferLookupIndexes } from './lookup-indexes.js';
 import { reindexVersion } from './reindex.js';
 import { Params } from './paging.js';
 import { HISTORY_VERSION_COLUMNS, QUALIFIED_VERSION_COLUMNS, rowToVersion, textVersion, textVersionColumns, VERSION_COLUMNS } from './rows.js';
@@ -128,7 +129,21 @@ export class SqlStore implements FhirStore {
     return this.sql.transaction('single-write', (session) => reindexVersion(session, this.dialect, write));
   }
 
-  /** current, non-deleted versions of the references that exist, in the order asked */
+  deferIndexLookups(expectedVersions: number): Promise<boolean> {
+    this.refuseInsideTransaction('deferIndexLookups');
+    return deferLookupIndexes(this.sql, expectedVersions);
+  }
+
+  buildIndexLookups(): Promise<void> {
+    this.refuseInsideTransaction('buildIndexLookups');
+    return buildLookupIndexes(this.sql, this.dialect);
+  }
+
+  /** schema statements wait for the writer a transaction holds: inside one they would wait for themselves */
+  private refuseInsideTransaction(method: string): void {
+    if (this.txSession) throw new Error(`${method} cannot run inside withTransaction`);
+  }
+
   /** current rows (deleted ones too) of the refs: one statement text on PostgreSQL (arrays), an OR list on SQLite */
   private currentRowsOf(refs: readonly { resourceType: string; id: string }[]): Promise<Row[]> {
     if (this.dialect.groupReads) {

@@ -87,7 +87,7 @@ class SqliteEngine implements SqlEngine {
       for (const statement of schemaStatements(sqliteDialect)) this.writer.exec(statement);
       if (!row) this.writer.prepare('INSERT INTO fhir_schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
       else if (row.version !== SCHEMA_VERSION) this.writer.prepare(SET_SCHEMA_VERSION).run(SCHEMA_VERSION);
-    })();
+    }).immediate(); // holding the write lock from the start: a deferred one that reads first fails at once (SQLITE_BUSY) if another connection writes meanwhile
     if (!this.readerConnection) {
       this.readerConnection = new Database(this.file, { readonly: true, fileMustExist: true });
       this.readerConnection.pragma('busy_timeout = 5000');
@@ -175,6 +175,17 @@ class SqliteEngine implements SqlEngine {
         if (this.writer.inTransaction) this.rollback.run();
         throw error;
       }
+    } finally {
+      release();
+    }
+  }
+
+  async ddl(statements: readonly string[]): Promise<void> {
+    const release = await this.mutex.lock();
+    try {
+      this.writer.transaction(() => {
+        for (const statement of statements) this.writer.exec(statement);
+      }).immediate();
     } finally {
       release();
     }
