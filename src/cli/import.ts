@@ -35,6 +35,9 @@ const USAGE = 'usage: npm run import -- [--report <file>] [--batch-size <n>] [--
  */
 const DEFAULT_WORKERS = Math.max(0, Math.min(4, availableParallelism() - 2));
 
+/** NDJSON lines are guessed from file sizes (Synthea's average 1,250 bytes), only to judge whether a load is large */
+const ESTIMATED_BYTES_PER_LINE = 1000;
+
 function parseArguments(argv: string[]): Arguments {
   const args: Arguments = { paths: [], report: `import-report-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`, batchSize: 1000, workers: DEFAULT_WORKERS };
   for (let i = 0; i < argv.length; i++) {
@@ -95,9 +98,21 @@ async function main(): Promise<number> {
   };
   process.stderr.write(`Importing ${files.length} files (${(totalBytes / 1e6).toFixed(1)} MB) into ${config.store}\n`);
   progress.start();
+  const ndjsonBytes = files.filter(isNdjson).reduce((sum, file) => sum + statSync(file).size, 0);
+  // a thread opening the store runs the schema statements, which would build the lookups again
+  await writers?.started();
+  let lookupsDeferred = await ctx.store.deferIndexLookups(Math.round(ndjsonBytes / ESTIMATED_BYTES_PER_LINE));
+  if (lookupsDeferred) process.stderr.write('The load is large for this store: search lookups are built once at the end\n');
+  const buildLookups = async () => {
+    if (!lookupsDeferred) return;
+    await ctx.store.buildIndexLookups();
+    lookupsDeferred = false;
+  };
   try {
     for (let n = 0; n < files.length;) {
       if (!isNdjson(files[n]!)) {
+        // a Bundle goes through the transaction interaction, whose conditional references and creates search
+        await buildLookups();
         await importJsonFile(ctx, baseUrl, files[n++]!, counters);
         continue;
       }
@@ -108,8 +123,9 @@ async function main(): Promise<number> {
       else await importNdjsonFiles(ctx, baseUrl, ndjson, counters, { batchSize: args.batchSize });
     }
   } finally {
-    progress.stop();
     await writers?.close();
+    await buildLookups();
+    progress.stop();
     await new Promise<void>((resolve) => report.end(resolve));
     await ctx.store.close();
   }
@@ -124,6 +140,6 @@ async function main(): Promise<number> {
 }
 
 main().then((code) => process.exit(code), (error: unknown) => {
-  process.stderr.write(`import failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.stderr.write(`import failed: ${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
   process.exit(1);
 });

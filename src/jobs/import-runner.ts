@@ -224,6 +224,8 @@ export async function importPrepared(
     counters.onResources(ready.length);
     return false;
   }
+  // the interactions search (conditional references, creates conditional on identifiers): not without lookups
+  await ctx.store.buildIndexLookups();
   const valid: NdjsonLine[] = [];
   prepared.forEach((line, n) => {
     if (line.kind === 'error') return;

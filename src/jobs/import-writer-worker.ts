@@ -1,8 +1,8 @@
 /**
  * A worker thread of the import command's writers (import-writers.ts): a server context of its own (definitions,
  * validator, registry, a connection to the store of the importer's configuration), and for each chunk it is sent the
- * same work as a single-threaded import: prepare the lines (import-prepare.ts), then, when the coordinator says it is
- * this chunk's turn, write them (import-runner.ts importPrepared) and report the outcome.
+ * same work as a single-threaded import: prepare the lines (import-prepare.ts), then, when the shared turn counter
+ * reaches this chunk, write them (import-runner.ts importPrepared) and report the outcome.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
@@ -13,7 +13,6 @@ import type { NdjsonText } from './ndjson-reader.js';
 
 export type WriterRequest =
   | { kind: 'chunk'; seq: number; source: string; lines: NdjsonText[]; lastUpdated: string }
-  | { kind: 'turn'; seq: number }
   | { kind: 'close' };
 
 export type WriterReply =
@@ -22,19 +21,18 @@ export type WriterReply =
   | { kind: 'failed'; seq?: number; error: string }
   | { kind: 'closed' };
 
-const { baseUrl, config } = workerData as { baseUrl: string; config: Config };
+const { baseUrl, config, turns: turnsMemory } = workerData as { baseUrl: string; config: Config; turns: SharedArrayBuffer };
 const port = parentPort!;
 const post = (reply: WriterReply) => port.postMessage(reply);
 
 const ctx = await createServerContext(config);
 const tools = preparerTools(ctx);
-const turns = new Turns();
+const turns = new Turns(turnsMemory);
 
 port.on('message', (request: WriterRequest) => {
   if (request.kind === 'chunk') {
     prepareAndWrite(ctx, tools, baseUrl, turns, request.seq, { source: request.source, lines: request.lines }, request.lastUpdated)
       .then(post, (error: unknown) => post({ kind: 'failed', seq: request.seq, error: (error as Error)?.stack ?? String(error) }));
-  } else if (request.kind === 'turn') turns.give(request.seq);
-  else ctx.store.close().then(() => post({ kind: 'closed' }), (error: unknown) => post({ kind: 'failed', error: String(error) }));
+  } else ctx.store.close().then(() => post({ kind: 'closed' }), (error: unknown) => post({ kind: 'failed', error: String(error) }));
 });
 post({ kind: 'ready' });

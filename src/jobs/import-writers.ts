@@ -2,7 +2,7 @@
  * NDJSON import by several threads, each a whole importer (import-writer-worker.ts: its own validator, registry and
  * store connection; this thread is one of them), for the import command. This thread reads the files and hands out
  * chunks; the importers prepare their chunks at the same time and write them one at a time, in the order of the
- * chunks: each waits for its turn, given when the chunk before it is written. So what is stored (versions, their order and timestamps, outcomes and
+ * chunks: each waits for its turn, passed on by the writer of the chunk before it. So what is stored (versions, their order and timestamps, outcomes and
  * report lines) is what a single-threaded import stores, while parsing, validating and indexing, about half of a
  * chunk's work, overlap with the writing.
  *
@@ -28,12 +28,13 @@ type ChunkReply = Extract<WriterReply, { kind: 'done' | 'failed' }>;
 /** where chunks are imported: a worker thread, or this thread between its other work */
 interface ChunkWriter {
   submit(seq: number, chunk: SourceChunk, lastUpdated: string): void;
-  turn(seq: number): void;
 }
 
 interface Pending { writer: ChunkWriter; done: Promise<void>; settle(reply: ChunkReply): void }
 
 export interface ImportWriters {
+  /** every thread has opened the store (or failed to start): their start-up no longer changes the schema */
+  started(): Promise<void>;
   importFiles(ctx: ServerContext, baseUrl: string, files: readonly string[], counters: ImportCounters, options: { batchSize?: number }): Promise<void>;
   close(): Promise<void>;
 }
@@ -41,23 +42,40 @@ export interface ImportWriters {
 /** may hold a SearchParameter: a line naming the type, or with an escape that could spell it */
 const mayHoldSearchParameter = (chunk: SourceChunk) => chunk.lines.some((line) => line.text.includes('SearchParameter') || line.text.includes('\\u'));
 
-/** turns given before their chunk was ready for them, and chunks waiting for theirs */
-export class Turns {
-  private readonly given = new Set<number>();
-  private readonly waiting = new Map<number, () => void>();
+/** Atomics.waitAsync: in Node.js since 16, in TypeScript's library only from ES2024 */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync;
 
-  wait(seq: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (this.given.delete(seq)) resolve();
-      else this.waiting.set(seq, resolve);
-    });
+/**
+ * Whose turn it is to write: the seq of the next chunk to write, in memory every importer shares. A writer passes the
+ * turn on itself when its chunk is written, so the next one starts at once, whether or not the thread that hands out
+ * chunks is busy preparing one of its own (relayed through it, turns waited for its synchronous work).
+ */
+export class Turns {
+  private readonly next: Int32Array;
+
+  constructor(readonly memory: SharedArrayBuffer = new SharedArrayBuffer(4)) {
+    this.next = new Int32Array(memory);
   }
 
-  give(seq: number): void {
-    const resolve = this.waiting.get(seq);
-    if (!resolve) return void this.given.add(seq);
-    this.waiting.delete(seq);
-    resolve();
+  async wait(seq: number): Promise<void> {
+    for (;;) {
+      const current = Atomics.load(this.next, 0);
+      if (current === seq) return;
+      const waiting = waitAsync(this.next, 0, current);
+      if (waiting.async) await waiting.value;
+    }
+  }
+
+  pass(seq: number): void {
+    Atomics.store(this.next, 0, seq + 1);
+    Atomics.notify(this.next, 0);
+  }
+
+  /** before a run of chunks numbered from 0, when none is in flight */
+  reset(): void {
+    Atomics.store(this.next, 0, 0);
   }
 }
 
@@ -69,11 +87,13 @@ export async function prepareAndWrite(
   await turns.wait(seq);
   const issues: ImportIssue[] = [];
   let resources = 0;
+  // a failure keeps the turn: the import stops there, and no later chunk is written after a gap
   const wroteSearchParameter = await importPrepared(ctx, baseUrl, chunk.source, chunk.lines, prepared, {
     onBytes: () => undefined,
     onResources: (count) => { resources += count; },
     onIssue: (issue) => { issues.push(issue); },
   });
+  turns.pass(seq);
   return { kind: 'done', seq, resources, issues, wroteSearchParameter };
 }
 
@@ -82,6 +102,7 @@ export async function prepareAndWrite(
  * ~0.5 s of CPU for its definitions, registry and validator, is not paid for it).
  */
 export function startImportWriters(count: number, baseUrl: string, config: Config): ImportWriters {
+  const turns = new Turns();
   let failure: Error | undefined;
   const bySeq = new Map<number, Pending>();
   const settle = (reply: ChunkReply) => bySeq.get(reply.seq!)?.settle(reply);
@@ -90,7 +111,7 @@ export function startImportWriters(count: number, baseUrl: string, config: Confi
     for (const pending of bySeq.values()) pending.settle({ kind: 'failed', error: error.message });
   };
   const threads = Array.from({ length: count }, () => {
-    const worker = startModuleWorker('import-writer-worker', { baseUrl, config });
+    const worker = startModuleWorker('import-writer-worker', { baseUrl, config, turns: turns.memory });
     let closed: (() => void) | undefined;
     const ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (reply: WriterReply) => {
@@ -108,7 +129,6 @@ export function startImportWriters(count: number, baseUrl: string, config: Confi
     const send = (request: WriterRequest) => worker.postMessage(request);
     const writer: ChunkWriter = {
       submit: (seq, chunk, lastUpdated) => send({ kind: 'chunk', seq, source: chunk.source, lines: chunk.lines, lastUpdated }),
-      turn: (seq) => send({ kind: 'turn', seq }),
     };
     const close = () => ready.then(() => new Promise<void>((resolve) => {
       closed = resolve;
@@ -118,14 +138,13 @@ export function startImportWriters(count: number, baseUrl: string, config: Confi
   });
 
   async function importFiles(ctx: ServerContext, baseUrl: string, files: readonly string[], counters: ImportCounters, options: { batchSize?: number }): Promise<void> {
-    const localTurns = new Turns();
+    turns.reset();
     const tools = preparerTools(ctx);
     const local: ChunkWriter = {
       submit: (seq, chunk, lastUpdated) => {
-        prepareAndWrite(ctx, tools, baseUrl, localTurns, seq, chunk, lastUpdated)
+        prepareAndWrite(ctx, tools, baseUrl, turns, seq, chunk, lastUpdated)
           .then(settle, (error: unknown) => settle({ kind: 'failed', seq, error: (error as Error)?.stack ?? String(error) }));
       },
-      turn: (seq) => localTurns.give(seq),
     };
     // a thread takes chunks once it is ready; until then this thread imports alone
     const writers: ChunkWriter[] = [local];
@@ -137,12 +156,11 @@ export function startImportWriters(count: number, baseUrl: string, config: Confi
     let written = 0;
     const outstanding = (writer: ChunkWriter) => queue.filter((pending) => pending.writer === writer).length;
     const leastBusy = () => writers.reduce((best, candidate) => (outstanding(candidate) < outstanding(best) ? candidate : best));
-    /** the oldest chunk's outcome, then its successor's turn */
+    /** the oldest chunk's outcome (its writer has passed the turn on) */
     const finishOldest = async () => {
       await queue.shift()!.done;
       bySeq.delete(written);
       written++;
-      bySeq.get(written)?.writer.turn(written);
     };
     for (;;) {
       if (failure) throw failure;
@@ -176,13 +194,15 @@ export function startImportWriters(count: number, baseUrl: string, config: Confi
       queue.push(pending);
       // timestamps in chunk order, as a single-threaded import gives them
       writer.submit(seq, chunk, ctx.now().toISOString());
-      if (seq === written) writer.turn(seq);
     }
     while (queue.length > 0) await finishOldest();
   }
 
   return {
     importFiles,
+    async started() {
+      await Promise.allSettled(threads.map((thread) => thread.ready));
+    },
     async close() {
       await Promise.all(threads.map((thread) => thread.close()));
     },
