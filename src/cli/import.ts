@@ -9,6 +9,7 @@
 import { createWriteStream, statSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { createServerContext, publicBaseUrl } from '../jobs/server-context.js';
 import { importJsonFile, importNdjsonFiles, listImportFiles, type ImportIssue } from '../jobs/import-runner.js';
@@ -102,7 +103,13 @@ async function main(): Promise<number> {
   // a thread opening the store runs the schema statements, which would build the lookups again
   await writers?.started();
   let lookupsDeferred = await ctx.store.deferIndexLookups(Math.round(ndjsonBytes / ESTIMATED_BYTES_PER_LINE));
-  if (lookupsDeferred) process.stderr.write('The load is large for this store: search lookups are built once at the end\n');
+  if (lookupsDeferred) {
+    process.stderr.write('The load is large for this store: search lookups are built once at the end\n');
+    process.once('SIGINT', () => {
+      if (lookupsDeferred) process.stderr.write('\nInterrupted: the search lookups are built by the next server start on this store (searches are slow until then)\n');
+      process.exit(130);
+    });
+  }
   const buildLookups = async () => {
     if (!lookupsDeferred) return;
     await ctx.store.buildIndexLookups();
@@ -140,6 +147,6 @@ async function main(): Promise<number> {
 }
 
 main().then((code) => process.exit(code), (error: unknown) => {
-  process.stderr.write(`import failed: ${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
+  process.stderr.write(`import failed: ${(error as Error)?.stack ?? inspect(error)}\n`);
   process.exit(1);
 });

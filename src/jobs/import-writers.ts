@@ -13,6 +13,7 @@
  * The threads' registries know the store's custom SearchParameters of when they started: a chunk that may hold a
  * SearchParameter, and every chunk after it, is imported by this thread (importChunks), whose registry follows them.
  */
+import { inspect } from 'node:util';
 import type { Config } from '../config.js';
 import type { ServerContext } from '../interactions/types.js';
 import { startModuleWorker } from './module-worker.js';
@@ -120,7 +121,9 @@ export function startImportWriters(count: number, baseUrl: string, config: Confi
         if (reply.kind === 'failed' && reply.seq === undefined) return fail(new Error(`import writer: ${reply.error}`));
         settle(reply as ChunkReply);
       });
-      worker.on('error', (error) => {
+      worker.on('error', (thrown: unknown) => {
+        // what a thread throws arrives cloned: an error class of a library (SqliteError) as a plain object, no message
+        const error = thrown instanceof Error ? thrown : new Error(`import writer thread failed: ${inspect(thrown)}`);
         reject(error);
         fail(error);
       });
