@@ -23,24 +23,31 @@ async function holdsSearchParameters(ctx: ServerContext): Promise<boolean> {
   return ((await ctx.store.search({ types: ['SearchParameter'], where: [], sort: [], count: 0, total: 'accurate' })).total ?? 0) > 0;
 }
 
-interface Arguments { paths: string[]; report: string; batchSize: number; workers: number }
+/** `workers` undefined: chosen from the cores and the size of the load (defaultWorkers) */
+interface Arguments { paths: string[]; report: string; batchSize: number; workers?: number }
 
 const USAGE = 'usage: npm run import -- [--report <file>] [--batch-size <n>] [--workers <n>] <files or folders>...';
 
 /**
  * Threads that, like this one, each prepare and write chunks (import-writers.ts): preparing one chunk overlaps writing
- * another. Each holds its own definitions, registry and store connection (~0.5 s of CPU to start, ~100 MB), so they
- * pay only where cores are left over: on two shared cores, 12,789 Synthea resources into SQLite, this thread alone
- * 4,100-5,800/s (2.0 s CPU), with one more 3,000-4,500/s (1.4 + 1.0-1.2 s CPU, the second thread's start-up and warm-up
- * included).
+ * another. Each holds its own definitions, registry and store connection (~0.5 s of CPU to start, ~300 MB at its
+ * peak), so one pays for itself on two cores only over a long load. Measured on two cores, Synthea NDJSON into SQLite:
+ * 12,789 resources (16.5 MB) 5,556/s alone, 4,797/s with one thread; 38,367 (48 MB) 6,317 and 6,510/s;
+ * 102,312 (133 MB) 6,412 and 7,472-8,175/s. A second thread added nothing on two cores.
  */
-const DEFAULT_WORKERS = Math.max(0, Math.min(4, availableParallelism() - 2));
+function defaultWorkers(ndjsonBytes: number): number {
+  const spare = Math.max(0, Math.min(4, availableParallelism() - 2));
+  if (spare > 0) return spare;
+  return availableParallelism() >= 2 && ndjsonBytes >= LONG_LOAD_BYTES ? 1 : 0;
+}
+
+const LONG_LOAD_BYTES = 64e6;
 
 /** NDJSON lines are guessed from file sizes (Synthea's average 1,250 bytes), only to judge whether a load is large */
 const ESTIMATED_BYTES_PER_LINE = 1000;
 
 function parseArguments(argv: string[]): Arguments {
-  const args: Arguments = { paths: [], report: `import-report-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`, batchSize: 1000, workers: DEFAULT_WORKERS };
+  const args: Arguments = { paths: [], report: `import-report-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`, batchSize: 1000 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--report') args.report = argv[++i] ?? '';
@@ -55,7 +62,7 @@ function parseArguments(argv: string[]): Arguments {
   if (args.paths.length === 0) throw new ConfigError(`no files or folders given\n${USAGE}`);
   if (!args.report) throw new ConfigError('--report needs a file name');
   if (!Number.isInteger(args.batchSize) || args.batchSize < 1) throw new ConfigError('--batch-size must be a positive integer');
-  if (!Number.isInteger(args.workers) || args.workers < 0) throw new ConfigError('--workers must be 0 (import on this thread) or more');
+  if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 0)) throw new ConfigError('--workers must be 0 (import on this thread) or more');
   return args;
 }
 
@@ -84,7 +91,9 @@ async function main(): Promise<number> {
   }
   const baseUrl = publicBaseUrl(config);
   // started first: the threads build their contexts while this one builds its own
-  const writers = args.workers > 0 && files.some(isNdjson) ? startImportWriters(args.workers, baseUrl, config) : undefined;
+  const ndjsonBytes = files.filter(isNdjson).reduce((sum, file) => sum + statSync(file).size, 0);
+  const workers = args.workers ?? defaultWorkers(ndjsonBytes);
+  const writers = workers > 0 && files.some(isNdjson) ? startImportWriters(workers, baseUrl, config) : undefined;
   const ctx = await createServerContext(config);
   const totalBytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
   const progress = new Progress(totalBytes, (text) => process.stderr.write(text), process.stderr.isTTY === true);
@@ -99,7 +108,6 @@ async function main(): Promise<number> {
   };
   process.stderr.write(`Importing ${files.length} files (${(totalBytes / 1e6).toFixed(1)} MB) into ${config.store}\n`);
   progress.start();
-  const ndjsonBytes = files.filter(isNdjson).reduce((sum, file) => sum + statSync(file).size, 0);
   // a thread opening the store runs the schema statements, which would build the lookups again
   await writers?.started();
   let lookupsDeferred = await ctx.store.deferIndexLookups(Math.round(ndjsonBytes / ESTIMATED_BYTES_PER_LINE));
