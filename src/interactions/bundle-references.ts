@@ -50,6 +50,19 @@ export function firstUrnReference(resource: Resource): string | undefined {
   return found;
 }
 
+/** In one walk: the first `urn:` reference (see firstUrnReference) and every distinct conditional reference. */
+export function referencesToSettle(resource: Resource): { urn: string | undefined; conditional: Set<string> } {
+  let urn: string | undefined;
+  const conditional = new Set<string>();
+  visit(resource, (holder, key, value) => {
+    if (key !== 'reference') return undefined;
+    if (urn === undefined && URN_REFERENCE.test(value)) urn = value;
+    else if (isConditionalReference(value)) conditional.add(value);
+    return undefined;
+  });
+  return { urn, conditional };
+}
+
 export interface RewriteContext {
   fullUrls: FullUrlMap;
   /** resolved conditional references: `Type?query` -> Type/id */

@@ -4,6 +4,7 @@ import { newId } from '../fhir/ids.js';
 import { informationalOutcome } from '../fhir/operation-outcome.js';
 import type { Resource } from '../fhir/types.js';
 import { criteriaFromString, findConditionalMatches } from './conditional.js';
+import { settleInlineReferences } from './inline-references.js';
 import type { FhirStore } from '../storage/port.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 import { resourceBody, versionedLocation, versionHeaders, writeResourceVersion, writeResponse } from './write-version.js';
@@ -14,7 +15,8 @@ export async function create(ctx: ServerContext, req: InteractionRequest): Promi
   // R4 http.html#create: an id in the body is ignored; the server assigns one
   delete resource.id;
   const createNew = async (store: FhirStore) => {
-    const version = await writeResourceVersion(ctx, store, { resource, id: newId(), method: 'POST', previous: undefined });
+    const settled = await settleInlineReferences(ctx, req, store, resource);
+    const version = await writeResourceVersion(ctx, store, { resource: settled, id: newId(), method: 'POST', previous: undefined });
     return writeResponse(req, version, 201, `Created ${resourceType}/${version.id} version ${version.versionId}`);
   };
   const ifNoneExist = req.headers['if-none-exist'];

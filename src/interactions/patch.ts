@@ -12,6 +12,7 @@ import { applyFhirPathPatch, isFhirPathPatch } from './patch-fhirpath.js';
 import { applyJsonPatch } from './patch-json.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 import { checkIfMatch } from './update.js';
+import { settleInlineReferences } from './inline-references.js';
 import { assertValidId, writeResourceVersion, writeResponse } from './write-version.js';
 
 const JSON_PATCH = 'application/json-patch+json';
@@ -60,7 +61,8 @@ export async function patch(ctx: ServerContext, req: InteractionRequest): Promis
     const current = await patchTarget(ctx, store, req, resourceType);
     checkIfMatch(req.headers['if-match'], current, `${resourceType}/${current.id}`);
     const patched = patchedResource(current.resource!, req.body, req.headers['content-type']);
-    const version = await writeResourceVersion(ctx, store, { resource: patched, id: current.id, method: 'PATCH', previous: current })
+    const version = await settleInlineReferences(ctx, req, store, patched)
+      .then((settled) => writeResourceVersion(ctx, store, { resource: settled, id: current.id, method: 'PATCH', previous: current }))
       .catch((error: unknown) => { throw asUnprocessable(error); });
     return writeResponse(req, version, 200, `Patched ${resourceType}/${current.id} to version ${version.versionId}`);
   });

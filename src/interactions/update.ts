@@ -7,6 +7,7 @@ import { newId } from '../fhir/ids.js';
 import type { Resource } from '../fhir/types.js';
 import type { FhirStore, StoredVersion } from '../storage/port.js';
 import { findConditionalMatches } from './conditional.js';
+import { settleInlineReferences } from './inline-references.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 import { assertValidId, resourceBody, writeResourceVersion, writeResponse } from './write-version.js';
 
@@ -43,7 +44,8 @@ async function writeUpdate(ctx: ServerContext, store: FhirStore, req: Interactio
   const current = await store.read(resource.resourceType, id);
   checkIfMatch(req.headers['if-match'], current, reference);
   const exists = current !== undefined && !current.deleted;
-  const version = await writeResourceVersion(ctx, store, { resource, id, method: 'PUT', previous: current });
+  const settled = await settleInlineReferences(ctx, req, store, resource);
+  const version = await writeResourceVersion(ctx, store, { resource: settled, id, method: 'PUT', previous: current });
   return exists
     ? writeResponse(req, version, 200, `Updated ${reference} to version ${version.versionId}`)
     : writeResponse(req, version, 201, `Created ${reference} version ${version.versionId}`);
