@@ -6,10 +6,11 @@
  *  - `ready`: a PUT Type/id that the interaction path would write unchanged: valid, with an id, no conditional
  *    reference to resolve. Its resource is exactly what writeResourceVersion would store (interactions/write-version.ts),
  *    with meta.versionId "1" for the writer to correct once it knows the current version;
- *  - `other`: anything else (no id, invalid, a reference to resolve, a SearchParameter): the writer sends its
+ *  - `other`: anything else (no id, invalid, a reference to resolve or to refuse, a SearchParameter): the writer sends its
  *    batch through the transaction/batch interactions as before, so outcomes and diagnostics are theirs.
  */
 import { isValidId } from '../fhir/ids.js';
+import { firstUrnReference } from '../interactions/bundle-references.js';
 import type { Resource } from '../fhir/types.js';
 import type { ResourceValidator } from '../fhir/validation.js';
 import type { IndexEntries } from '../search/index-entries.js';
@@ -35,6 +36,7 @@ export type PreparedLine =
   | { kind: 'other' };
 
 const CONDITIONAL_REFERENCE = /^[A-Z][A-Za-z]+\?/;
+const URN_REFERENCE_TEXT = /"reference"\s*:\s*"urn:/;
 
 /** true when some Reference.reference is a search (Type?query) that the transaction would resolve */
 function hasConditionalReference(node: unknown): boolean {
@@ -59,6 +61,8 @@ export function prepareLine(tools: PrepareTools, input: NdjsonText, options: Pre
   if (typeof id !== 'string' || !isValidId(id) || !tools.resourceTypes.has(resourceType) || resourceType === 'SearchParameter') return { kind: 'other' };
   // no "?" anywhere in the line: no conditional reference, without walking the resource
   if (input.text.includes('?') && hasConditionalReference(source)) return { kind: 'other' };
+  // a urn: reference names a Bundle entry: the interactions refuse the line (bundle.html#references)
+  if (URN_REFERENCE_TEXT.test(input.text) && firstUrnReference(source) !== undefined) return { kind: 'other' };
   // the same shape, key order included, as writeResourceVersion gives a PUT
   const resource: Resource = { ...source, id };
   resource.meta = { ...(source.meta ?? {}), versionId: '1', lastUpdated: options.lastUpdated };

@@ -170,3 +170,13 @@ t.test('after a chunk writes a SearchParameter, later chunks are indexed with it
   });
   t.same(found.items.map((item) => item.id).sort(), ['jim1', 'jim2', 'jim3']);
 });
+
+t.test('a line with a urn:uuid reference goes to the interactions, which refuse it alone (bundle.html#references)', async (t) => {
+  const ctx = await context(t);
+  const dangling = { ...observation('o-urn'), subject: { reference: 'urn:uuid:0b0b7a3c-1f0e-4c8a-9d55-1a2b3c4d5e6f' } };
+  const result = await importLines(ctx, [patient('p1'), dangling, observation('o-ok')]);
+  t.equal(result.resources, 2, 'the other lines are stored');
+  t.same(result.issues.map((issue) => [issue.location, issue.status]), [['line 2', 400]]);
+  t.match(result.issues[0]!.diagnostics, /urn:uuid:0b0b7a3c/);
+  t.equal(await ctx.store.read('Observation', 'o-urn'), undefined, 'nothing stored for it');
+});
