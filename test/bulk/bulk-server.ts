@@ -3,6 +3,7 @@
  * file in a data directory. A server can be closed and a new one built on the same data directory
  * (restart tests); runOptions start the bulk job runner with test tuning before the routes start it.
  */
+import type { Resource } from '../../src/fhir/types.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,4 +91,15 @@ export function ndjsonLines(text: string): Record<string, any>[] {
 export function firstIssue(body: string): { code?: string; errorCode?: string; diagnostics?: string } {
   const issue = JSON.parse(body)?.issue?.[0] ?? {};
   return { code: issue.code, errorCode: issue.details?.coding?.[0]?.code, diagnostics: issue.diagnostics };
+}
+
+/** the resource as any server would store it: without the server-assigned meta.versionId and meta.lastUpdated */
+export function withoutServerMeta(resource: Resource): Resource {
+  const copy = structuredClone(resource);
+  if (copy.meta) {
+    delete copy.meta.versionId;
+    delete copy.meta.lastUpdated;
+    if (Object.keys(copy.meta).length === 0) delete copy.meta;
+  }
+  return copy;
 }

@@ -9,20 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Resource } from '../../src/fhir/types.js';
 import { importJsonFile, listImportFiles } from '../../src/jobs/import-runner.js';
-import { ASYNC_HEADERS, BASE, ndjsonLines, pathOf, putResources, startBulkServer, tempDir, waitForCompletion, type BulkServer } from './bulk-server.js';
+import { ASYNC_HEADERS, BASE, ndjsonLines, pathOf, putResources, startBulkServer, tempDir, waitForCompletion, withoutServerMeta, type BulkServer } from './bulk-server.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SYNTHEA = path.resolve(root, '../shared/data/synthea');
 
-function comparable(resource: Resource): string {
-  const copy = structuredClone(resource);
-  if (copy.meta) {
-    delete copy.meta.versionId;
-    delete copy.meta.lastUpdated;
-    if (Object.keys(copy.meta).length === 0) delete copy.meta;
-  }
-  return JSON.stringify(copy);
-}
 
 /** $export of everything; the NDJSON files saved into `saveTo` when given; resources by type and id */
 async function exportAll(t: Test, server: BulkServer, saveTo?: string): Promise<Map<string, Map<string, string>>> {
@@ -40,7 +31,7 @@ async function exportAll(t: Test, server: BulkServer, saveTo?: string): Promise<
     t.match(file.headers['content-type'], /^application\/fhir\+ndjson/);
     if (saveTo) fs.appendFileSync(path.join(saveTo, `${item.type}.ndjson`), file.rawPayload);
     const byId = byType.get(item.type) ?? new Map<string, string>();
-    for (const resource of ndjsonLines(file.body) as Resource[]) byId.set(resource.id as string, comparable(resource));
+    for (const resource of ndjsonLines(file.body) as Resource[]) byId.set(resource.id as string, JSON.stringify(withoutServerMeta(resource)));
     byType.set(item.type, byId);
   }
   return byType;

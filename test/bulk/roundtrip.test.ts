@@ -8,22 +8,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Resource } from '../../src/fhir/types.js';
 import { importJsonFile, listImportFiles } from '../../src/jobs/import-runner.js';
-import { ASYNC_HEADERS, BASE, ndjsonLines, pathOf, putResources, startBulkServer, tempDir, waitForCompletion, type BulkServer } from './bulk-server.js';
+import { ASYNC_HEADERS, BASE, ndjsonLines, pathOf, putResources, startBulkServer, tempDir, waitForCompletion, withoutServerMeta, type BulkServer } from './bulk-server.js';
 
 const SYNTHEA = path.resolve(import.meta.dirname, '../../../shared/data/synthea');
 
 interface Snapshot { byType: Record<string, Map<string, Resource>>; seconds: number; total: number }
 
-/** the resource as a server would store it anywhere: without the server-assigned version and time */
-function comparable(resource: Resource): Resource {
-  const copy = structuredClone(resource);
-  if (copy.meta) {
-    delete copy.meta.versionId;
-    delete copy.meta.lastUpdated;
-    if (Object.keys(copy.meta).length === 0) delete copy.meta;
-  }
-  return copy;
-}
 
 /** $export of everything through HTTP; each file is saved into `saveTo` when given */
 async function exportAll(t: Test, server: BulkServer, saveTo?: string): Promise<Snapshot> {
@@ -42,7 +32,7 @@ async function exportAll(t: Test, server: BulkServer, saveTo?: string): Promise<
     if (saveTo) fs.writeFileSync(path.join(saveTo, `${item.type}.ndjson`), file.rawPayload);
     const resources = ndjsonLines(file.body) as Resource[];
     t.equal(resources.length, item.count, `${item.type}: manifest count`);
-    byType[item.type] = new Map(resources.map((resource) => [resource.id as string, comparable(resource)]));
+    byType[item.type] = new Map(resources.map((resource) => [resource.id as string, withoutServerMeta(resource)]));
     total += resources.length;
   }
   return { byType, seconds, total };
