@@ -97,6 +97,11 @@ async function answers(ctx: ServerContext): Promise<string[][]> {
   return found;
 }
 
+t.test('test support: two PostgreSQL schemas made at once get distinct names (two stores shared one)', async (t) => {
+  const names = Array.from({ length: 5 }, () => testSchema('postgres://unused/db', 'lookups').name);
+  t.equal(new Set(names).size, 5);
+});
+
 for (const engine of engines) {
   t.test(`${engine}: a large load into an empty store drops the lookups; searches answer the same; building restores them`, async (t) => {
     const reference = target(t, engine);

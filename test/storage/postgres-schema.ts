@@ -9,8 +9,11 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
+/** schemas named by this process: two made in the same millisecond must not share a name */
+let made = 0;
+
 export function testSchema(serverUrl: string, prefix: string): TestSchema {
-  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}`;
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${++made}`;
   return {
     name,
     url(parameters = {}) {
