@@ -147,7 +147,7 @@ for (const engine of engines) {
     await writeAll(ctx, Array.from({ length: 2100 }, (_, n) => ({ resourceType: 'Basic', id: `b${n}`, code: { text: 'x' } })));
     t.equal(await ctx.store.deferIndexLookups(2050), false, 'a load smaller than what is stored');
     t.same(await store.presentLookups(), LOOKUPS);
-    t.equal(await ctx.store.deferIndexLookups(2200), true, 'a load larger than what is stored');
+    t.equal(await ctx.store.deferIndexLookups(10_000), true, 'a load larger than what is stored (keys may have gaps: MAX(rkey) >= 2,100)');
     await ctx.store.buildIndexLookups();
   });
 }
