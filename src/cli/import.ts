@@ -91,11 +91,12 @@ async function main(): Promise<number> {
   }
   const baseUrl = publicBaseUrl(config);
   // started first: the threads build their contexts while this one builds its own
-  const ndjsonBytes = files.filter(isNdjson).reduce((sum, file) => sum + statSync(file).size, 0);
+  const sizes = new Map(files.map((file) => [file, statSync(file).size]));
+  const ndjsonBytes = files.filter(isNdjson).reduce((sum, file) => sum + sizes.get(file)!, 0);
   const workers = args.workers ?? defaultWorkers(ndjsonBytes);
   const writers = workers > 0 && files.some(isNdjson) ? startImportWriters(workers, baseUrl, config) : undefined;
   const ctx = await createServerContext(config);
-  const totalBytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
+  const totalBytes = files.reduce((sum, file) => sum + sizes.get(file)!, 0);
   const progress = new Progress(totalBytes, (text) => process.stderr.write(text), process.stderr.isTTY === true);
   const report = createWriteStream(args.report);
   const counters = {

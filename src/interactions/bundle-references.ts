@@ -23,34 +23,14 @@ export function fullUrlBase(fullUrl: string | undefined): string | undefined {
   return ABSOLUTE_RESOURCE_URL.exec(fullUrl)?.[1];
 }
 
-/**
- * Every distinct conditional reference (`Type?query`) in Reference.reference elements of the resource.
- * Collected first so each distinct query is searched once per Bundle.
- */
-export function collectConditionalReferences(resource: Resource, into: Set<string>): void {
-  visit(resource, (holder, key, value) => {
-    if (key === 'reference' && isConditionalReference(value)) into.add(value);
-    return undefined;
-  });
-}
-
 const URN_REFERENCE = /^urn:(uuid|oid):/i;
 
 /**
- * The first Reference.reference (contained resources included) still written as `urn:uuid:` or `urn:oid:`.
- * Such a reference names a Bundle entry by its fullUrl (bundle.html#references) and resolves only inside that
- * Bundle: once stored, nothing could ever resolve it. Called after rewriting, so one found here named no entry.
+ * In one walk over the Reference.reference elements (contained resources included): the first still written as
+ * `urn:uuid:` or `urn:oid:`, and every distinct conditional reference (`Type?query`). A urn reference names a Bundle
+ * entry by its fullUrl (bundle.html#references) and resolves only inside that Bundle: once stored, nothing could
+ * ever resolve it.
  */
-export function firstUrnReference(resource: Resource): string | undefined {
-  let found: string | undefined;
-  visit(resource, (holder, key, value) => {
-    if (found === undefined && key === 'reference' && URN_REFERENCE.test(value)) found = value;
-    return undefined;
-  });
-  return found;
-}
-
-/** In one walk: the first `urn:` reference (see firstUrnReference) and every distinct conditional reference. */
 export function referencesToSettle(resource: Resource): { urn: string | undefined; conditional: Set<string> } {
   let urn: string | undefined;
   const conditional = new Set<string>();
@@ -61,6 +41,16 @@ export function referencesToSettle(resource: Resource): { urn: string | undefine
     return undefined;
   });
   return { urn, conditional };
+}
+
+/** Every distinct conditional reference of the resource, collected first so each is searched once per Bundle. */
+export function collectConditionalReferences(resource: Resource, into: Set<string>): void {
+  for (const reference of referencesToSettle(resource).conditional) into.add(reference);
+}
+
+/** The first urn: reference left; called after rewriting, so one found here named no entry. */
+export function firstUrnReference(resource: Resource): string | undefined {
+  return referencesToSettle(resource).urn;
 }
 
 export interface RewriteContext {

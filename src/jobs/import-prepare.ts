@@ -10,7 +10,7 @@
  *    batch through the transaction/batch interactions as before, so outcomes and diagnostics are theirs.
  */
 import { isValidId } from '../fhir/ids.js';
-import { firstUrnReference } from '../interactions/bundle-references.js';
+import { referencesToSettle } from '../interactions/bundle-references.js';
 import type { Resource } from '../fhir/types.js';
 import type { ResourceValidator } from '../fhir/validation.js';
 import type { IndexEntries } from '../search/index-entries.js';
@@ -35,19 +35,8 @@ export type PreparedLine =
   | { kind: 'ready'; resourceType: string; id: string; resource: Resource; json: string; index: IndexEntries }
   | { kind: 'other' };
 
-const CONDITIONAL_REFERENCE = /^[A-Z][A-Za-z]+\?/;
+/** the text a urn: reference must contain (whitespace allowed around the colon), to walk only lines that may hold one */
 const URN_REFERENCE_TEXT = /"reference"\s*:\s*"urn:/;
-
-/** true when some Reference.reference is a search (Type?query) that the transaction would resolve */
-function hasConditionalReference(node: unknown): boolean {
-  if (Array.isArray(node)) return node.some(hasConditionalReference);
-  if (typeof node !== 'object' || node === null) return false;
-  for (const [key, value] of Object.entries(node)) {
-    if (key === 'reference' && typeof value === 'string' && CONDITIONAL_REFERENCE.test(value)) return true;
-    if (typeof value === 'object' && value !== null && hasConditionalReference(value)) return true;
-  }
-  return false;
-}
 
 export function prepareLine(tools: PrepareTools, input: NdjsonText, options: PrepareOptions): PreparedLine {
   const parsed = parseNdjsonLine(input.text, input.line);
@@ -59,10 +48,12 @@ export function prepareLine(tools: PrepareTools, input: NdjsonText, options: Pre
   }
   const id = source.id;
   if (typeof id !== 'string' || !isValidId(id) || !tools.resourceTypes.has(resourceType) || resourceType === 'SearchParameter') return { kind: 'other' };
-  // no "?" anywhere in the line: no conditional reference, without walking the resource
-  if (input.text.includes('?') && hasConditionalReference(source)) return { kind: 'other' };
-  // a urn: reference names a Bundle entry: the interactions refuse the line (bundle.html#references)
-  if (URN_REFERENCE_TEXT.test(input.text) && firstUrnReference(source) !== undefined) return { kind: 'other' };
+  // a conditional reference to resolve, or a urn: one the interactions refuse (bundle.html#references); a line with
+  // neither a "?" nor a urn: reference in its text is not walked
+  if (input.text.includes('?') || URN_REFERENCE_TEXT.test(input.text)) {
+    const { urn, conditional } = referencesToSettle(source);
+    if (urn !== undefined || conditional.size > 0) return { kind: 'other' };
+  }
   // the same shape, key order included, as writeResourceVersion gives a PUT
   const resource: Resource = { ...source, id };
   resource.meta = { ...(source.meta ?? {}), versionId: '1', lastUpdated: options.lastUpdated };
