@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/config.js';
 import { createStore } from '../../src/storage/create-store.js';
-import { lookupIndexes } from '../../src/storage/sql/schema.js';
+import { LOOKUP_INDEXES } from '../../src/storage/sql/schema.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-import-bulk-'));
@@ -46,7 +46,7 @@ for (const workers of [0, 1]) {
     const db = new Database(path.join(dataDir, 'fhir.sqlite'), { readonly: true });
     const present = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_%_lookup%' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
     db.close();
-    t.same(present, lookupIndexes().map((lookup) => lookup.name).sort(), 'every lookup is there afterwards');
+    t.same(present, LOOKUP_INDEXES.map((lookup) => lookup.name).sort(), 'every lookup is there afterwards');
 
     const store = await createStore({ ...loadConfig({}), dataDir, store: 'sqlite' });
     try {

@@ -13,12 +13,12 @@ import type { Resource } from '../../src/fhir/types.js';
 import type { ServerContext } from '../../src/interactions/types.js';
 import { createServerContext } from '../../src/jobs/server-context.js';
 import type { Condition } from '../../src/search/ir.js';
-import { lookupIndexes } from '../../src/storage/sql/schema.js';
+import { LOOKUP_INDEXES } from '../../src/storage/sql/schema.js';
 import { testSchema } from './postgres-schema.js';
 
 const postgresUrl = process.env.FHIR_TEST_POSTGRES_URL;
 const engines = postgresUrl ? ['sqlite', 'postgres'] as const : ['sqlite'] as const;
-const LOOKUPS = lookupIndexes().map((lookup) => lookup.name).sort();
+const LOOKUPS = LOOKUP_INDEXES.map((lookup) => lookup.name).sort();
 
 interface Target { config: Config; presentLookups(): Promise<string[]> }
 

@@ -47,6 +47,10 @@ export interface SqlDialect {
   readonly groupReads: boolean;
   /** the error is a unique-constraint violation (a concurrent or repeated write of the same version) */
   isUniqueViolation(error: unknown): boolean;
+  /** which of the named indexes exist (a `name` column), as the DDL resolves names: statement and parameters */
+  presentIndexes(names: readonly string[]): { sql: string; params: unknown[] };
+  /** statements before index builds in the same transaction (lookup-indexes.ts) */
+  readonly indexBuildSettings: readonly string[];
 }
 
 export const sqliteDialect: SqlDialect = {
@@ -69,6 +73,8 @@ export const sqliteDialect: SqlDialect = {
   groupReads: false,
   isUniqueViolation: (error) => (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_UNIQUE'
     || (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+  presentIndexes: (names) => ({ sql: `SELECT name FROM sqlite_master WHERE type = 'index' AND name IN (${names.map(() => '?').join(', ')})`, params: [...names] }),
+  indexBuildSettings: [],
 };
 
 export const postgresDialect: SqlDialect = {
@@ -91,6 +97,10 @@ export const postgresDialect: SqlDialect = {
   groupReads: true,
   literal: postgresLiteral,
   isUniqueViolation: (error) => (error as { code?: unknown })?.code === '23505',
+  // to_regclass resolves the name on the search path, as the DDL does (a schema of its own per store URL)
+  presentIndexes: (names) => ({ sql: 'SELECT name FROM unnest(CAST(? AS text[])) AS name WHERE to_regclass(name) IS NOT NULL', params: [names] }),
+  // sorts an index build in memory up to this much instead of spilling to disk (PostgreSQL's default is 64 MB)
+  indexBuildSettings: ["SET LOCAL maintenance_work_mem = '256MB'"],
 };
 
 /**

@@ -51,7 +51,7 @@ export function schemaStatements(dialect: SqlDialect): string[] {
     statements.push(`CREATE TABLE IF NOT EXISTS ${spec.table} (rkey ${dialect.bigint} NOT NULL, seq INTEGER NOT NULL,`
       + ` param ${text} NOT NULL, grp INTEGER, ${columns}, PRIMARY KEY (rkey, seq))${dialect.clusteredTable}`);
   }
-  statements.push(...lookupIndexes().map((lookup) => lookup.create));
+  statements.push(...LOOKUP_INDEXES.map((lookup) => lookup.create));
   statements.push(...jobTableStatements(dialect));
   return statements;
 }
@@ -62,13 +62,11 @@ export interface LookupIndex { name: string; create: string }
  * The index tables' lookup indexes (tables.ts), the only indexes a bulk load may drop and build afterwards
  * (lookup-indexes.ts): every other index either keeps writes correct (unique keys) or takes its rows in key order.
  */
-export function lookupIndexes(): LookupIndex[] {
-  return Object.values(INDEX_TABLES).flatMap((spec) => spec.lookups.map((lookup, n) => {
-    const name = `${spec.table}_lookup${n}`;
-    const where = lookup.whereNotNull ? ` WHERE ${lookup.whereNotNull} IS NOT NULL` : '';
-    return { name, create: `CREATE INDEX IF NOT EXISTS ${name} ON ${spec.table} (${lookup.columns.join(', ')})${where}` };
-  }));
-}
+export const LOOKUP_INDEXES: readonly LookupIndex[] = Object.values(INDEX_TABLES).flatMap((spec) => spec.lookups.map((lookup, n) => {
+  const name = `${spec.table}_lookup${n}`;
+  const where = lookup.whereNotNull ? ` WHERE ${lookup.whereNotNull} IS NOT NULL` : '';
+  return { name, create: `CREATE INDEX IF NOT EXISTS ${name} ON ${spec.table} (${lookup.columns.join(', ')})${where}` };
+}));
 
 /**
  * Forward steps: MIGRATIONS[n] takes a database from version n to n + 1 (its statements run before the CREATE ...
