@@ -46,6 +46,9 @@ t.test('R4 search.html#token: extraction table (Coding, CodeableConcept, Identif
   const cases: [string, unknown, unknown[]][] = [
     ['Coding', { system: 'http://loinc.org', code: '1234-5', display: 'Glucose' }, [{ system: 'http://loinc.org', code: '1234-5', text: 'glucose' }]],
     ['CodeableConcept', { coding: [{ system: 's', code: 'c' }], text: 'Blood Pressure' }, [{ system: 's', code: 'c', text: null }, { system: null, code: null, text: 'blood pressure' }]],
+    // the concept's text gets no entry of its own when a coding's display already carries it (:text reads every entry)
+    ['CodeableConcept', { coding: [{ system: 's', code: 'c', display: 'Body  Weight' }], text: 'body weight' }, [{ system: 's', code: 'c', text: 'body weight' }]],
+    ['CodeableConcept', { coding: [{ system: 's', code: 'c', display: 'Weight' }], text: 'Body weight' }, [{ system: 's', code: 'c', text: 'weight' }, { system: null, code: null, text: 'body weight' }]],
     ['Identifier', { system: 'urn:mrn', value: '123' }, [{ system: 'urn:mrn', code: '123' }]],
     ['ContactPoint', { system: 'email', value: 'a@b.org' }, [{ system: 'email', code: 'a@b.org' }]],
     ['code', 'male', [{ system: null, code: 'male' }]],
@@ -55,6 +58,7 @@ t.test('R4 search.html#token: extraction table (Coding, CodeableConcept, Identif
     const out = emptyIndexEntries();
     extractToken(node(value, type), 'p', out);
     t.match(out.token, expected, type);
+    t.equal(out.token.length, expected.length, `${type}: ${expected.length} entries`);
   }
 });
 
