@@ -67,7 +67,7 @@ function copyStatements(dialect: SqlDialect, stride: number, first: number, last
   const series = isPostgres ? `generate_series(${first}, ${last}) AS g(k)` : 'g';
   const prefix = isPostgres ? '' : `WITH RECURSIVE g(k) AS (SELECT ${first} UNION ALL SELECT k + 1 FROM g WHERE k < ${last}) `;
   const newId = "r.id || '-c' || g.k";
-  const content = isPostgres ? `jsonb_set(r.content, '{id}', to_jsonb(${newId}))` : `json_set(r.content, '$.id', ${newId})`;
+  const content = isPostgres ? `jsonb_set(r.content::jsonb, '{id}', to_jsonb(${newId}))::text` : `json_set(r.content, '$.id', ${newId})`;
   const statements = [
     `${prefix}INSERT INTO ${RESOURCE_TABLE} (rkey, type, id, version, last_updated, deleted, method, content, sort_keys)`
       + `${isPostgres ? ' OVERRIDING SYSTEM VALUE' : ''} SELECT r.rkey + g.k * ${stride}, r.type, ${newId}, r.version, r.last_updated,`

@@ -37,7 +37,7 @@ t.test('SQLite: a schema version 3 database written before jobs lived in the dat
   await (await createStore({ store: `sqlite:${file}`, dataDir: dir })).close();
   const raw = new Database(file);
   raw.exec('DROP TABLE fhir_jobs');
-  t.equal((raw.prepare('SELECT version FROM fhir_schema_version').get() as { version: number }).version, 3);
+  raw.exec('UPDATE fhir_schema_version SET version = 3');
   raw.close();
   const reopened = await createStore({ store: `sqlite:${file}`, dataDir: dir });
   t.teardown(() => reopened.close());

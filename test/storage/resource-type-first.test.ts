@@ -1,4 +1,4 @@
-// PostgreSQL hands content back as JSONB text, whose keys are ordered by length: resourceTypeFirst
+// PostgreSQL handed content back as JSONB text (versions stored before schema 4), whose keys are ordered by length: resourceTypeFirst
 // (src/storage/sql/rows.ts) moves the top-level resourceType member to the front, as FHIR JSON shows it (R4 json.html),
 // without parsing. Nested resourceType members (contained resources, Bundle entries) stay where they are.
 import t from 'tap';
@@ -9,6 +9,8 @@ const cases: { name: string; jsonb: string; expected: string }[] = [
   { name: 'the last member', jsonb: '{"id": "p1", "resourceType": "Patient"}', expected: '{"resourceType": "Patient", "id": "p1"}' },
   { name: 'the only member', jsonb: '{"resourceType": "Patient"}', expected: '{"resourceType": "Patient"}' },
   { name: 'already first', jsonb: '{"resourceType": "Patient", "id": "p1"}', expected: '{"resourceType": "Patient", "id": "p1"}' },
+  // text stored since schema 4 is the JSON as written, resourceType first
+  { name: 'compact text as written', jsonb: '{"resourceType":"Patient","id":"p1","contained":[{"resourceType":"Basic"}]}', expected: '{"resourceType":"Patient","id":"p1","contained":[{"resourceType":"Basic"}]}' },
   {
     name: 'a contained resource of the same type earlier in the text is left alone',
     jsonb: '{"id": "o1", "contained": [{"id": "c", "resourceType": "Observation"}], "resourceType": "Observation", "status": "final"}',

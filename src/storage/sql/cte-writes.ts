@@ -14,6 +14,7 @@
  */
 import { INDEX_TYPES, type IndexType } from '../../search/index-entries.js';
 import type { VersionWrite } from '../port.js';
+import { postgresDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
 import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE, storedRows } from './tables.js';
 import type { VersionRow } from './writes.js';
@@ -42,10 +43,10 @@ const CREATE = `WITH ${[
 ].join(', ')} SELECT rkey FROM cur`;
 
 const REPLACE_CURRENT = `WITH ${[
-  `cur AS (UPDATE ${RESOURCE_TABLE} SET version = $3, last_updated = $4, deleted = $5, method = $6, content = $7, sort_keys = $8`
-    + ' WHERE rkey = $9)',
+  `cur AS (UPDATE ${RESOURCE_TABLE} SET version = $3, last_updated = $4, deleted = $5, method = $6,`
+    + ` content = $7${postgresDialect.contentAssignmentSuffix}, sort_keys = $8 WHERE rkey = $9)`,
   // every part sees the rows as before the statement: the superseded content moves to its history row
-  `keep AS (UPDATE ${HISTORY_TABLE} h SET content = old.content FROM ${RESOURCE_TABLE} old`
+  `keep AS (UPDATE ${HISTORY_TABLE} h SET content = ${postgresDialect.storedContent('old')} FROM ${RESOURCE_TABLE} old`
     + ' WHERE old.rkey = $9 AND h.rkey = $9 AND h.version = old.version AND old.deleted = 0)',
   `hist AS (INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method)`
     + ' VALUES ($9, $3, $1, $2, $4, $5, $6))',
@@ -101,8 +102,9 @@ const CREATE_MANY = `WITH ${[
     + ' WITH ORDINALITY AS v(type, id, version, last_updated, deleted, method, n))',
   // contents and sort keys arrive as one JSON array each, joined from their JSON texts: as text[] elements every
   // quote in them was escaped by the driver (its costliest step here) and unescaped by the server
-  // (`$7 -> n` per row instead of one pass of jsonb_array_elements cost 5 ms per 64 rows)
-  'c AS (SELECT value AS content, ordinality AS n FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY)',
+  // (`$7 -> n` per row instead of one pass of jsonb_array_elements cost 5 ms per 64 rows). The contents are split as
+  // json, not jsonb: each element comes back as the very text it was written in
+  'c AS (SELECT value::text AS content, ordinality AS n FROM json_array_elements($7::json) WITH ORDINALITY)',
   's AS (SELECT value AS sort_keys, ordinality AS n FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY)',
   `cur AS (INSERT INTO ${RESOURCE_TABLE} (type, id, version, last_updated, deleted, method, content, sort_keys)`
     + " SELECT v.type, v.id, v.version, v.last_updated, v.deleted, v.method, NULLIF(c.content, 'null'), NULLIF(s.sort_keys, 'null')"

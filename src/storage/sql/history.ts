@@ -2,7 +2,7 @@
 import type { HistoryQuery, Page, StoredVersion } from '../port.js';
 import type { SqlDialect } from './dialect.js';
 import { fetchPage, Params, type OrderColumn } from './paging.js';
-import { HISTORY_VERSION_COLUMNS, rowToVersion } from './rows.js';
+import { historyVersionColumns, rowToVersion } from './rows.js';
 import type { SqlSession } from './session.js';
 import { HISTORY_TABLE, RESOURCE_TABLE } from './tables.js';
 
@@ -41,7 +41,7 @@ export async function readHistory(
     total = Number(row!.n);
   }
   const page = await fetchPage(session, dialect, {
-    select: `SELECT h.hkey, ${HISTORY_VERSION_COLUMNS} FROM ${HISTORY_TABLE} h`,
+    select: `SELECT h.hkey, ${historyVersionColumns(dialect)} FROM ${HISTORY_TABLE} h`,
     where,
     params,
     columns: HISTORY_ORDER,

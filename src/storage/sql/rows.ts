@@ -6,33 +6,38 @@ import type { Row } from './session.js';
 import { RESOURCE_TABLE } from './tables.js';
 
 const VERSION_COLUMN_NAMES = ['type', 'id', 'version', 'last_updated', 'deleted', 'method'];
-export const VERSION_COLUMNS = [...VERSION_COLUMN_NAMES, 'content'].join(', ');
-/** VERSION_COLUMNS of current rows `r` */
-export const QUALIFIED_VERSION_COLUMNS = [...VERSION_COLUMN_NAMES, 'content'].map((column) => `r.${column}`).join(', ');
 
 const qualifiedColumns = new Map<string, string>();
 
 /**
- * The version columns of current rows `alias`, qualified, for textVersion: PostgreSQL's content as one text cast
- * (postgresContentColumns), SQLite's as it is. Built once per engine and alias; searches and reads ask per request.
+ * The version columns of current rows `alias`, qualified, for textVersion: the stored JSON text as `content_text`
+ * on PostgreSQL, `content` on SQLite. Built once per engine and alias; searches and reads ask per request.
  */
 export function textVersionColumns(dialect: SqlDialect, alias: string): string {
   const key = `${dialect.name}:${alias}`;
   let columns = qualifiedColumns.get(key);
   if (columns === undefined) {
-    const content = dialect.name === 'postgres' ? postgresContentColumns(alias) : `${alias}.content`;
+    const content = `${dialect.storedContent(alias)} AS ${dialect.name === 'postgres' ? 'content_text' : 'content'}`;
     columns = [...VERSION_COLUMN_NAMES.map((column) => `${alias}.${column}`), content].join(', ');
     qualifiedColumns.set(key, columns);
   }
   return columns;
 }
 
+/** the version columns of current rows `r`, for rowToVersion */
+export function versionColumns(dialect: SqlDialect): string {
+  return [...VERSION_COLUMN_NAMES.map((column) => `r.${column}`), `${dialect.storedContent('r')} AS content`].join(', ');
+}
+
 /**
  * The version columns of history rows `h`. The content of a current version is stored once, in its current row
  * (reads by id and search pages need no join); its history row gets the content when a newer version supersedes it.
  */
-export const HISTORY_VERSION_COLUMNS = 'h.type, h.id, h.version, h.last_updated, h.deleted, h.method,'
-  + ` COALESCE(h.content, (SELECT cur.content FROM ${RESOURCE_TABLE} cur WHERE cur.rkey = h.rkey AND cur.version = h.version)) AS content`;
+export function historyVersionColumns(dialect: SqlDialect): string {
+  return 'h.type, h.id, h.version, h.last_updated, h.deleted, h.method,'
+    + ` COALESCE(${dialect.storedContent('h')}, (SELECT ${dialect.storedContent('cur')} FROM ${RESOURCE_TABLE} cur`
+    + ' WHERE cur.rkey = h.rkey AND cur.version = h.version)) AS content';
+}
 
 export function rowToVersion(dialect: SqlDialect, row: Row): StoredVersion {
   const deleted = Number(row.deleted) === 1;
@@ -46,14 +51,6 @@ export function rowToVersion(dialect: SqlDialect, row: Row): StoredVersion {
   };
   if (!deleted && row.content != null) version.resource = dialect.decodeContent(row.content);
   return version;
-}
-
-/**
- * PostgreSQL's content of table alias `alias` as JSON text. One cast: taking resourceType, id and meta apart in SQL
- * decompressed a compressed (TOASTed) content once per operator, ~80 us of PostgreSQL CPU a row against ~26 us.
- */
-function postgresContentColumns(alias: string): string {
-  return `${alias}.content::text AS content_text`;
 }
 
 function postgresContentText(row: Row): string | undefined {
@@ -85,11 +82,13 @@ function stringEnd(text: string, start: number): number {
 }
 
 /**
- * JSONB text (keys ordered by length, then bytes) with its top-level resourceType member moved to the front, where
- * FHIR JSON shows it (json.html); "id", the shortest key, then follows. Text without a top-level resourceType comes
- * back unchanged.
+ * JSONB text (keys ordered by length, then bytes: PostgreSQL versions stored before schema 4) with its top-level
+ * resourceType member moved to the front, where FHIR JSON shows it (json.html); "id", the shortest key, then follows.
+ * Text that starts with it, as every text stored since does, and text without a top-level resourceType come back
+ * unchanged.
  */
 export function resourceTypeFirst(text: string): string {
+  if (text.startsWith('{"resourceType"')) return text;
   const key = topLevelResourceTypeKey(text);
   if (key < 0) return text;
   const valueStart = text.indexOf('"', key + RESOURCE_TYPE_KEY.length);

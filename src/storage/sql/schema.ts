@@ -5,9 +5,10 @@ import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 
 /**
  * 2: index tables clustered on (rkey, seq), sort keys as a JSON column, history keyed by (rkey, version);
- * 3: the current version's content only in the current row (history rows get it when superseded)
+ * 3: the current version's content only in the current row (history rows get it when superseded);
+ * 4: PostgreSQL stores the resource JSON as text (dialect.ts contentColumns)
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** created (and read) before the other statements run, so a database no step migrates is refused untouched */
 export const SCHEMA_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS fhir_schema_version (version INTEGER NOT NULL)';
@@ -24,7 +25,7 @@ export function schemaStatements(dialect: SqlDialect): string[] {
       last_updated ${dialect.bigint} NOT NULL,
       deleted SMALLINT NOT NULL,
       method ${text} NOT NULL,
-      content ${dialect.jsonType},
+      ${dialect.contentColumns},
       sort_keys ${dialect.jsonType},
       UNIQUE (type, id))`,
     // no (last_updated) index alone: every search names types or is rare, and each index costs every write
@@ -41,7 +42,7 @@ export function schemaStatements(dialect: SqlDialect): string[] {
       last_updated ${dialect.bigint} NOT NULL,
       deleted SMALLINT NOT NULL,
       method ${text} NOT NULL,
-      content ${dialect.jsonType},
+      ${dialect.contentColumns},
       UNIQUE (rkey, version))`,
     `CREATE INDEX IF NOT EXISTS ${HISTORY_TABLE}_updated ON ${HISTORY_TABLE} (last_updated, hkey)`,
     `CREATE INDEX IF NOT EXISTS ${HISTORY_TABLE}_type_updated ON ${HISTORY_TABLE} (type, last_updated, hkey)`,
@@ -78,6 +79,16 @@ const MIGRATIONS: Record<number, (dialect: SqlDialect) => string[]> = {
   // copy is read the same (rows.ts takes h.content first) and overwritten with the same content when superseded,
   // so nothing needs to change; clearing the copies would scan the whole history at start, so they stay.
   2: () => [],
+  // 4 stores PostgreSQL's resource JSON as text. Converting the stored JSONB would rewrite both tables at start, so
+  // it keeps its column under another name, read where the new one is NULL; each version moves to the text column
+  // when it is next written or superseded. (A table that already has both columns is left as it is.)
+  3: (dialect) => dialect.name !== 'postgres' ? [] : [RESOURCE_TABLE, HISTORY_TABLE].map((table) => `DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+          AND table_name = '${table}' AND column_name = 'content_jsonb') THEN
+        ALTER TABLE ${table} RENAME COLUMN content TO content_jsonb;
+        ALTER TABLE ${table} ADD COLUMN content TEXT;
+      END IF;
+    END $$`),
 };
 
 /**

@@ -11,7 +11,7 @@ import { SqlJobStore } from './jobs.js';
 import { buildLookupIndexes, deferLookupIndexes } from './lookup-indexes.js';
 import { reindexVersion } from './reindex.js';
 import { Params } from './paging.js';
-import { HISTORY_VERSION_COLUMNS, QUALIFIED_VERSION_COLUMNS, rowToVersion, textVersion, textVersionColumns, VERSION_COLUMNS } from './rows.js';
+import { historyVersionColumns, rowToVersion, textVersion, textVersionColumns, versionColumns } from './rows.js';
 import { currentRowsByKeysSql, ReadBatcher } from './read-batch.js';
 import { runSearch } from './search.js';
 import { SnapshotCounts } from './snapshot-counts.js';
@@ -68,7 +68,7 @@ export class SqlStore implements FhirStore {
 
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const rows = await this.session.all(
-      `SELECT ${HISTORY_VERSION_COLUMNS} FROM ${HISTORY_TABLE} h WHERE h.rkey = (SELECT rkey FROM ${RESOURCE_TABLE} WHERE type = ? AND id = ?) AND h.version = ?`,
+      `SELECT ${historyVersionColumns(this.dialect)} FROM ${HISTORY_TABLE} h WHERE h.rkey = (SELECT rkey FROM ${RESOURCE_TABLE} WHERE type = ? AND id = ?) AND h.version = ?`,
       [resourceType, id, versionId],
     );
     return rows[0] && textVersion(this.dialect, rows[0]);
@@ -112,7 +112,7 @@ export class SqlStore implements FhirStore {
       const bound = new Params();
       const chunk = targets.slice(start, start + REFS_PER_QUERY);
       const targetMatch = chunk.map((target) => `(ref.target_type = ${bound.bind(target.resourceType)} AND ref.target_id = ${bound.bind(target.id)})`);
-      let sql = `SELECT ${QUALIFIED_VERSION_COLUMNS} FROM ${RESOURCE_TABLE} r`
+      let sql = `SELECT ${versionColumns(this.dialect)} FROM ${RESOURCE_TABLE} r`
         + ` WHERE r.deleted = 0 AND r.rkey IN (SELECT ref.rkey FROM ${INDEX_TABLES.reference.table} ref WHERE (${targetMatch.join(' OR ')})`;
       if (params) sql += ` AND ref.param IN (${bound.list(params)})`;
       sql += ')';
