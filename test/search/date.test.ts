@@ -52,6 +52,9 @@ t.test('R4 search.html#prefix: ap widens by 10 % of the distance from now', asyn
   t.equal(match.low, day.low - (now - day.low) * 0.1);
   t.equal(match.high, day.high + (now - day.high) * 0.1);
   t.ok(match.low < day.low && match.high > day.high, 'at least the precision of the value');
+  // the same bounds within a minute, so repeated searches compile to the same statement
+  t.same(parseDate('date', 'ap2020-01-01', now + 59_999), match, 'now is taken to the minute');
+  t.notSame(parseDate('date', 'ap2020-01-01', now + 60_000), match, 'the next minute widens from the next minute');
 });
 
 t.test('R4 search.html#date table: extraction from date, dateTime, instant, Period, Timing', async (t) => {

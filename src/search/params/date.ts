@@ -103,10 +103,18 @@ export function parseDate(param: string, raw: string, now: number): DateMatch {
   return { kind: 'date', prefix, ...widenForPrefix(prefix, range, now) };
 }
 
+/**
+ * `now` is taken to the minute: the widened bounds, and so the statement a search compiles to, stay the same for a
+ * minute instead of changing every millisecond (on PostgreSQL each new text was parsed and planned again, and
+ * remembered no count).
+ */
+const AP_REFERENCE_MS = 60_000;
+
 export function widenForPrefix(prefix: Prefix, range: InstantRange, now: number): InstantRange {
   if (prefix !== 'ap') return range;
+  const reference = Math.floor(now / AP_REFERENCE_MS) * AP_REFERENCE_MS;
   return {
-    low: range.low - Math.abs(now - range.low) * 0.1,
-    high: range.high + Math.abs(now - range.high) * 0.1,
+    low: range.low - Math.abs(reference - range.low) * 0.1,
+    high: range.high + Math.abs(reference - range.high) * 0.1,
   };
 }
