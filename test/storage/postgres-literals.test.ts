@@ -56,6 +56,21 @@ if (!url) {
     }
   });
 
+  t.test('a chain driven by a name prefix (its prefix range written into the text) finds exactly its resources', async (t) => {
+    for (const [n] of CODES.entries()) {
+      await put({ resourceType: 'Observation', id: `o${n}`, status: 'final', code: { text: 'x' }, subject: { reference: `Patient/p${n}` } });
+    }
+    for (const [n, code] of CODES.entries()) {
+      const query: SearchQuery = {
+        types: ['Observation'],
+        where: [{ kind: 'chain', param: 'subject', targetTypes: ['Patient'], where: [{ kind: 'param', param: 'family', index: 'string', values: [{ kind: 'string', op: 'starts', value: normalizeString(code) }] }] }],
+        sort: [], count: 50, total: 'accurate',
+      };
+      const page = await store.search(query);
+      t.same([page.total, page.items.map((item) => item.id)], [1, [`o${n}`]], JSON.stringify(code));
+    }
+  });
+
   t.test('date ranges before and after 1970', async (t) => {
     const before = (date: string): ValueMatch => ({ kind: 'date', prefix: 'lt', low: Date.parse(date), high: Date.parse(date) + 86_399_999 });
     t.same(await search('birthdate', 'date', before('1952-01-01')), ['p0', 'p1'], 'lt 1952: born 1950 and 1951');
