@@ -15,7 +15,7 @@ import { bundleEntries, entryExpression, parseEntry, processingOrder, type Parse
 import {
   atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult,
 } from './bundle-execute.js';
-import { firstUrnReference, rewriteReferences } from './bundle-references.js';
+import { rewriteReferences } from './bundle-references.js';
 import { ConditionalCreatePrefetch } from './bundle-prefetch.js';
 import { resolveConditionalReferences, resolveTarget } from './bundle-resolve.js';
 import { errorResult, responseBundle, wantsRepresentation } from './bundle-response.js';
@@ -87,8 +87,7 @@ async function runEntry(
       return executePatch(ctx, req.baseUrl, entry, target!, withResource);
     default: {
       await resolveConditionalReferences(ctx, req, [entry], conditionalReferences);
-      rewriteReferences(entry.resource!, { fullUrls: new Map(), conditional: conditionalReferences });
-      const urn = firstUrnReference(entry.resource!);
+      const urn = rewriteReferences(entry.resource!, { fullUrls: new Map(), conditional: conditionalReferences }).unresolvedUrn;
       if (urn !== undefined) {
         // http.html#transaction: batch entries SHALL have no interdependencies, and servers SHALL validate that
         throw new FhirError('invalid-bundle', `Bundle.entry[${entry.index}]: the reference ${urn} names a Bundle entry by its fullUrl; batch entries are independent and are not rewritten to each other's ids (R4 http.html#transaction), so stored it would point nowhere. Send a transaction Bundle, or refer to existing resources as Type/id`, {

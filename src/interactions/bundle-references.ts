@@ -48,10 +48,6 @@ export function collectConditionalReferences(resource: Resource, into: Set<strin
   for (const reference of referencesToSettle(resource).conditional) into.add(reference);
 }
 
-/** The first urn: reference left; called after rewriting, so one found here named no entry. */
-export function firstUrnReference(resource: Resource): string | undefined {
-  return referencesToSettle(resource).urn;
-}
 
 export interface RewriteContext {
   fullUrls: FullUrlMap;
@@ -61,17 +57,19 @@ export interface RewriteContext {
   entryBase?: string;
 }
 
-/** Rewrites the resource in place; returns how many values changed. */
-export function rewriteReferences(resource: Resource, context: RewriteContext): number {
-  // nothing to rewrite to (NDJSON lines, Bundles without fullUrls or conditional references): skip the walk
-  if (context.fullUrls.size === 0 && context.conditional.size === 0) return 0;
-  let changed = 0;
+/**
+ * Rewrites the resource in place, in the same walk noting the first reference still written as `urn:uuid:` or
+ * `urn:oid:` afterwards: it named no entry, and stored it would point nowhere (bundle.html#references).
+ */
+export function rewriteReferences(resource: Resource, context: RewriteContext): { unresolvedUrn: string | undefined } {
+  const rewriting = context.fullUrls.size > 0 || context.conditional.size > 0;
+  let unresolvedUrn: string | undefined;
   visit(resource, (holder, key, value) => {
-    const replacement = replacementFor(holder, key, value, context);
-    if (replacement !== undefined && replacement !== value) changed++;
+    const replacement = rewriting ? replacementFor(holder, key, value, context) : undefined;
+    if (unresolvedUrn === undefined && key === 'reference' && URN_REFERENCE.test(replacement ?? value)) unresolvedUrn = replacement ?? value;
     return replacement;
   });
-  return changed;
+  return { unresolvedUrn };
 }
 
 function replacementFor(holder: Record<string, unknown>, key: string, value: string, context: RewriteContext): string | undefined {

@@ -9,7 +9,7 @@ import { collectConditionalReferences } from './bundle-references.js';
 import type { ParsedEntry } from './bundle-entries.js';
 import { entryExpression } from './bundle-entries.js';
 import type { EntryTarget } from './bundle-execute.js';
-import { criteriaFromString, findConditionalMatches } from './conditional.js';
+import { criteriaFromString, findConditionalMatches, matchConditionalReference } from './conditional.js';
 import type { InteractionRequest, ServerContext } from './types.js';
 import { assertValidId } from './write-version.js';
 
@@ -116,22 +116,26 @@ export async function resolveConditionalReferences(
         issueCode: code === 'multiple-matches' ? 'multiple-matches' : code === 'unknown-resource-type' ? 'invalid' : 'not-found',
         expression: [entryExpression(entry.index, 'resource')],
       });
-    if (!ctx.definitions.resourceTypes.has(resourceType)) throw fail('unknown-resource-type', `the conditional reference ${reference} names an unknown resource type`);
+    // a conditional create of this Bundle has a known type: an unknown one is reported by the match below
     const here = createdHere?.size ? createdHere.get(criteriaKey(resourceType, reference)) : undefined;
     if (here) {
       resolved.set(reference, here);
       continue;
     }
-    let matches;
-    try {
-      matches = await findConditionalMatches(ctx, req, resourceType, criteriaFromString(reference));
-    } catch (error) {
-      if (error instanceof FhirError) throw fail('transaction-failed', `the conditional reference ${reference} is not a valid search: ${error.message}`);
-      throw error;
+    const match = await matchConditionalReference(ctx, req, reference);
+    switch (match.kind) {
+      case 'one':
+        resolved.set(reference, match.reference);
+        break;
+      case 'unknown-type':
+        throw fail('unknown-resource-type', `the conditional reference ${reference} names an unknown resource type`);
+      case 'invalid-search':
+        throw fail('transaction-failed', `the conditional reference ${reference} is not a valid search: ${match.message}`);
+      case 'none':
+        throw fail('transaction-failed', `the conditional reference ${reference} matches no resource`);
+      case 'several':
+        throw fail('multiple-matches', `the conditional reference ${reference} matches more than one resource`);
     }
-    if (matches.length === 0) throw fail('transaction-failed', `the conditional reference ${reference} matches no resource`);
-    if (matches.length > 1) throw fail('multiple-matches', `the conditional reference ${reference} matches more than one resource`);
-    resolved.set(reference, `${resourceType}/${matches[0].id}`);
   }
   return resolved;
 }

@@ -55,3 +55,28 @@ export async function findConditionalMatches(
   });
   return page.items;
 }
+
+/** What a conditional reference `Type?query` resolves to; each caller words the failures for its own request. */
+export type ConditionalReferenceMatch =
+  | { kind: 'one'; reference: string }
+  | { kind: 'none' }
+  | { kind: 'several' }
+  | { kind: 'unknown-type' }
+  | { kind: 'invalid-search'; message: string };
+
+export async function matchConditionalReference(
+  ctx: ServerContext, req: Pick<InteractionRequest, 'accessConditions'>, reference: string, store?: FhirStore,
+): Promise<ConditionalReferenceMatch> {
+  const resourceType = reference.slice(0, reference.indexOf('?'));
+  if (!ctx.definitions.resourceTypes.has(resourceType)) return { kind: 'unknown-type' };
+  let matches;
+  try {
+    matches = await findConditionalMatches(ctx, req, resourceType, criteriaFromString(reference), store ? { store } : {});
+  } catch (error) {
+    if (error instanceof FhirError) return { kind: 'invalid-search', message: error.message };
+    throw error;
+  }
+  if (matches.length === 0) return { kind: 'none' };
+  if (matches.length > 1) return { kind: 'several' };
+  return { kind: 'one', reference: `${resourceType}/${matches[0]!.id}` };
+}

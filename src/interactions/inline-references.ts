@@ -12,7 +12,7 @@ import { FhirError } from '../fhir/errors.js';
 import type { Resource } from '../fhir/types.js';
 import type { FhirStore } from '../storage/port.js';
 import { referencesToSettle, rewriteReferences } from './bundle-references.js';
-import { criteriaFromString, findConditionalMatches } from './conditional.js';
+import { matchConditionalReference } from './conditional.js';
 import type { InteractionRequest, ServerContext } from './types.js';
 
 /** The resource to write: `resource` itself, or a copy with its conditional references resolved. */
@@ -33,22 +33,16 @@ export async function settleInlineReferences(ctx: ServerContext, req: Interactio
 }
 
 async function resolveConditionalReference(ctx: ServerContext, req: InteractionRequest, store: FhirStore, reference: string): Promise<string> {
-  const resourceType = reference.slice(0, reference.indexOf('?'));
-  if (!ctx.definitions.resourceTypes.has(resourceType)) {
-    throw new FhirError('invalid-resource', `The conditional reference ${reference} names an unknown resource type`, { issueCode: 'value' });
+  const match = await matchConditionalReference(ctx, req, reference, store);
+  switch (match.kind) {
+    case 'one': return match.reference;
+    case 'unknown-type':
+      throw new FhirError('invalid-resource', `The conditional reference ${reference} names an unknown resource type`, { issueCode: 'value' });
+    case 'invalid-search':
+      throw new FhirError('invalid-resource', `The conditional reference ${reference} is not a valid search: ${match.message}`, { issueCode: 'value' });
+    case 'none':
+      throw new FhirError('invalid-resource', `The conditional reference ${reference} matches no resource; nothing was written`, { issueCode: 'not-found' });
+    case 'several':
+      throw new FhirError('multiple-matches', `The conditional reference ${reference} matches more than one resource; nothing was written`);
   }
-  let matches;
-  try {
-    matches = await findConditionalMatches(ctx, req, resourceType, criteriaFromString(reference), { store });
-  } catch (error) {
-    if (!(error instanceof FhirError)) throw error;
-    throw new FhirError('invalid-resource', `The conditional reference ${reference} is not a valid search: ${error.message}`, { issueCode: 'value' });
-  }
-  if (matches.length === 0) {
-    throw new FhirError('invalid-resource', `The conditional reference ${reference} matches no resource; nothing was written`, { issueCode: 'not-found' });
-  }
-  if (matches.length > 1) {
-    throw new FhirError('multiple-matches', `The conditional reference ${reference} matches more than one resource; nothing was written`);
-  }
-  return `${resourceType}/${matches[0]!.id}`;
 }

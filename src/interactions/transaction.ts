@@ -10,7 +10,7 @@ import { bundleEntries, entryExpression, parseEntry, processingOrder, type Parse
 import {
   atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult, type EntryTarget,
 } from './bundle-execute.js';
-import { firstUrnReference, fullUrlBase, rewriteReferences, type FullUrlMap } from './bundle-references.js';
+import { fullUrlBase, rewriteReferences, type FullUrlMap } from './bundle-references.js';
 import { conditionalCreatesOfBundle, resolveConditionalReferences, resolveTarget, type ConditionalCreateCache } from './bundle-resolve.js';
 import { responseBundle, wantsRepresentation } from './bundle-response.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
@@ -47,8 +47,7 @@ async function runTransaction(ctx: ServerContext, req: InteractionRequest, entri
   const conditional = await resolveConditionalReferences(ctx, req, entries, new Map(), conditionalCreatesOfBundle(entries, targets));
   for (const entry of entries) {
     if (!entry.resource) continue;
-    rewriteReferences(entry.resource, { fullUrls, conditional, entryBase: fullUrlBase(entry.fullUrl) });
-    const unresolved = firstUrnReference(entry.resource);
+    const unresolved = rewriteReferences(entry.resource, { fullUrls, conditional, entryBase: fullUrlBase(entry.fullUrl) }).unresolvedUrn;
     if (unresolved !== undefined) {
       throw new FhirError('invalid-bundle', `Bundle.entry[${entry.index}]: the reference ${unresolved} is the fullUrl of no entry of this Bundle; a urn:uuid or urn:oid reference resolves only within its Bundle (R4 bundle.html#references), so stored it would point nowhere`, {
         issueCode: 'not-found',
