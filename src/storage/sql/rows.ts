@@ -7,26 +7,31 @@ import { RESOURCE_TABLE } from './tables.js';
 
 const VERSION_COLUMN_NAMES = ['type', 'id', 'version', 'last_updated', 'deleted', 'method'];
 
-const qualifiedColumns = new Map<string, string>();
+const builtColumns = new Map<string, string>();
+
+/** a column list of an engine, built on first use: searches and reads ask for theirs on every request */
+function columnsOf(dialect: SqlDialect, name: string, build: () => string): string {
+  const key = `${dialect.name}:${name}`;
+  let columns = builtColumns.get(key);
+  if (columns === undefined) builtColumns.set(key, columns = build());
+  return columns;
+}
 
 /**
  * The version columns of current rows `alias`, qualified, for textVersion: the stored JSON text as `content_text`
- * on PostgreSQL, `content` on SQLite. Built once per engine and alias; searches and reads ask per request.
+ * on PostgreSQL, `content` on SQLite.
  */
 export function textVersionColumns(dialect: SqlDialect, alias: string): string {
-  const key = `${dialect.name}:${alias}`;
-  let columns = qualifiedColumns.get(key);
-  if (columns === undefined) {
+  return columnsOf(dialect, `text:${alias}`, () => {
     const content = `${dialect.storedContent(alias)} AS ${dialect.name === 'postgres' ? 'content_text' : 'content'}`;
-    columns = [...VERSION_COLUMN_NAMES.map((column) => `${alias}.${column}`), content].join(', ');
-    qualifiedColumns.set(key, columns);
-  }
-  return columns;
+    return [...VERSION_COLUMN_NAMES.map((column) => `${alias}.${column}`), content].join(', ');
+  });
 }
 
 /** the version columns of current rows `r`, for rowToVersion */
 export function versionColumns(dialect: SqlDialect): string {
-  return [...VERSION_COLUMN_NAMES.map((column) => `r.${column}`), `${dialect.storedContent('r')} AS content`].join(', ');
+  return columnsOf(dialect, 'version', () =>
+    [...VERSION_COLUMN_NAMES.map((column) => `r.${column}`), `${dialect.storedContent('r')} AS content`].join(', '));
 }
 
 /**
@@ -34,9 +39,9 @@ export function versionColumns(dialect: SqlDialect): string {
  * (reads by id and search pages need no join); its history row gets the content when a newer version supersedes it.
  */
 export function historyVersionColumns(dialect: SqlDialect): string {
-  return 'h.type, h.id, h.version, h.last_updated, h.deleted, h.method,'
+  return columnsOf(dialect, 'history', () => 'h.type, h.id, h.version, h.last_updated, h.deleted, h.method,'
     + ` COALESCE(${dialect.storedContent('h')}, (SELECT ${dialect.storedContent('cur')} FROM ${RESOURCE_TABLE} cur`
-    + ' WHERE cur.rkey = h.rkey AND cur.version = h.version)) AS content';
+    + ' WHERE cur.rkey = h.rkey AND cur.version = h.version)) AS content');
 }
 
 export function rowToVersion(dialect: SqlDialect, row: Row): StoredVersion {

@@ -154,6 +154,7 @@ export class SqlStore implements FhirStore {
     return this.session.all(`SELECT ${textVersionColumns(this.dialect, 'c')} FROM ${RESOURCE_TABLE} c WHERE ${match.join(' OR ')}`, bound.values);
   }
 
+  /** current, non-deleted versions of the references that exist, in the order asked */
   async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
     const byKey = new Map<string, StoredVersion>();
     for (let start = 0; start < refs.length; start += REFS_PER_QUERY) {

@@ -22,10 +22,20 @@ const CREATE_CURRENT = `${INSERT_CURRENT} ON CONFLICT (type, id) DO NOTHING RETU
 /** the current version's content lives in the current row only: its history row gets it when superseded */
 const INSERT_HISTORY = `INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method)`
   + ' VALUES (?, ?, ?, ?, ?, ?, ?)';
-const keepSuperseded = (dialect: SqlDialect) => `UPDATE ${HISTORY_TABLE} SET content = (SELECT ${dialect.storedContent('c')}`
-  + ` FROM ${RESOURCE_TABLE} c WHERE c.rkey = ?) WHERE rkey = ? AND version = ?`;
-const updateCurrent = (dialect: SqlDialect) => `UPDATE ${RESOURCE_TABLE} SET version = ?, last_updated = ?, deleted = ?, method = ?,`
-  + ` content = ?${dialect.contentAssignmentSuffix}, sort_keys = ? WHERE rkey = ?`;
+/** the statements that replace a current row, per engine (where its content is kept differs: dialect.ts), built once */
+const replacingStatements = new WeakMap<SqlDialect, { keepSuperseded: string; updateCurrent: string }>();
+function replacing(dialect: SqlDialect): { keepSuperseded: string; updateCurrent: string } {
+  let statements = replacingStatements.get(dialect);
+  if (!statements) {
+    replacingStatements.set(dialect, statements = {
+      keepSuperseded: `UPDATE ${HISTORY_TABLE} SET content = (SELECT ${dialect.storedContent('c')}`
+        + ` FROM ${RESOURCE_TABLE} c WHERE c.rkey = ?) WHERE rkey = ? AND version = ?`,
+      updateCurrent: `UPDATE ${RESOURCE_TABLE} SET version = ?, last_updated = ?, deleted = ?, method = ?,`
+        + ` content = ?${dialect.contentAssignmentSuffix}, sort_keys = ? WHERE rkey = ?`,
+    });
+  }
+  return statements;
+}
 /** the resource and history row statements: no index table involved */
 const ROW_WRITE = { indexFree: true } as const;
 const DELETE_INDEX_ROWS = INDEX_TABLE_NAMES.map((table) => `DELETE FROM ${table} WHERE rkey = ?`);
@@ -138,8 +148,8 @@ async function replaceVersion(session: SqlSession, dialect: SqlDialect, version:
     return appendAndIndex(session, dialect, inserted!.rkey, version, row);
   }
   if (dialect.singleStatementCreate) return replaceInTwoStatements(session, current.rkey, version, row);
-  if (Number(current.deleted) === 0) await session.run(keepSuperseded(dialect), [current.rkey, current.rkey, current.version], ROW_WRITE);
-  await session.run(updateCurrent(dialect), [version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys, current.rkey], ROW_WRITE);
+  if (Number(current.deleted) === 0) await session.run(replacing(dialect).keepSuperseded, [current.rkey, current.rkey, current.version], ROW_WRITE);
+  await session.run(replacing(dialect).updateCurrent, [version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys, current.rkey], ROW_WRITE);
   for (const sql of DELETE_INDEX_ROWS) await session.run(sql, [current.rkey]);
   await appendAndIndex(session, dialect, current.rkey, version, row);
 }
