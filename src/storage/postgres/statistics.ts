@@ -8,25 +8,42 @@
  * far (1,000, then each half again as many: a logarithmic number of runs during a load), runs VACUUM (ANALYZE) on its
  * tables in the background, one run at a time. ANALYZE samples a fixed number of rows per table; VACUUM skips the
  * pages already all-visible, so on tables that mostly grow a run reads about what was written since the last one.
+ *
+ * Those runs fall during a load, so the last quarter of it or so would wait for autovacuum, and the searches right
+ * after a load (the ones a migration checks its data with) would be planned on stale figures. So once writes pause
+ * (no write for `quietMs`), one more run covers what the load wrote since the last, when that is at least a tenth
+ * of all it wrote: a steady trickle of single writes does not set off a run at every pause.
  */
 import type pg from 'pg';
 import { HISTORY_TABLE, INDEX_TABLE_NAMES, RESOURCE_TABLE } from '../sql/tables.js';
 
 const FIRST_RUN_AFTER = 1000;
+const QUIET_AFTER_MS = 2000;
 const TABLES = [RESOURCE_TABLE, ...INDEX_TABLE_NAMES, HISTORY_TABLE];
+
+type Queryable = Pick<pg.Pool, 'query'>;
 
 export class StatisticsRefresher {
   private sinceLastRun = 0;
   private totalWritten = 0;
+  private lastWriteAt = 0;
   private running?: Promise<void>;
+  private quietTimer?: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly pool: pg.Pool, private readonly threshold = FIRST_RUN_AFTER) {}
+  constructor(
+    private readonly pool: Queryable,
+    private readonly threshold = FIRST_RUN_AFTER,
+    private readonly quietMs = QUIET_AFTER_MS,
+  ) {}
 
   noteWrites(count: number): void {
     this.sinceLastRun += count;
     this.totalWritten += count;
-    if (!this.running && !this.closed && this.sinceLastRun >= Math.max(this.threshold, this.totalWritten / 3)) this.start();
+    this.lastWriteAt = Date.now();
+    if (this.closed) return;
+    if (!this.running && this.sinceLastRun >= Math.max(this.threshold, this.totalWritten / 3)) this.start();
+    else if (!this.quietTimer) this.armQuietTimer(this.quietMs);
   }
 
   /** the run in progress, if any (tests and close wait for it) */
@@ -36,7 +53,23 @@ export class StatisticsRefresher {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
     await this.settled();
+  }
+
+  private armQuietTimer(delayMs: number): void {
+    this.quietTimer = setTimeout(() => this.onQuiet(), delayMs);
+    this.quietTimer.unref();
+  }
+
+  private onQuiet(): void {
+    this.quietTimer = undefined;
+    if (this.closed || this.sinceLastRun === 0) return;
+    const quietFor = Date.now() - this.lastWriteAt;
+    if (quietFor < this.quietMs) return this.armQuietTimer(this.quietMs - quietFor);
+    if (this.running) return this.armQuietTimer(this.quietMs);
+    if (this.sinceLastRun >= Math.max(this.threshold / 10, this.totalWritten / 10)) this.start();
   }
 
   private start(): void {
