@@ -74,6 +74,29 @@ export async function postgresExecute(url: string, sql: string): Promise<void> {
   }
 }
 
+/**
+ * Waits until the server's statistics refresh after a load (src/storage/postgres/statistics.ts: VACUUM (ANALYZE) once
+ * writes pause for 2 s) has run, so the searches measured next are planned on the figures a user would find, and do
+ * not share the cores with that run. Returns the seconds waited.
+ */
+export async function postgresMaintenanceSettled(url: string): Promise<number> {
+  const started = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (let polls = 0; polls < 600; polls++) {
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS running FROM pg_stat_activity WHERE state = 'active' AND query ILIKE 'VACUUM%' AND pid <> pg_backend_pid()`);
+      if (rows[0].running === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await client.end();
+  }
+  return (Date.now() - started) / 1000;
+}
+
 function postgresEngine(baseUrl: string, scratchDir: string): Engine {
   return {
     kind: 'postgres',

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkloadContext } from '../workloads/workload.js';
-import type { Engine, FreshStore } from './engines.js';
+import { postgresMaintenanceSettled, type Engine, type FreshStore } from './engines.js';
 import { residentMegabytes, startBareServer, startFhirServer, type RunningServer } from './processes.js';
 import { rawInsert, type RawInsertResult } from './raw-insert.js';
 import { loadSynthea, retryBundles, type SyntheaLoadResult } from './synthea-load.js';
@@ -75,6 +75,10 @@ export async function openSession(engine: Engine, options: { scratchDir: string;
             const retry = await retryBundles(shared.base, result.failedBundles);
             notes.push(`shared load: ${result.failedBundles.length} failed bundles posted again one at a time: ` +
               `${retry.resources} resources, ${retry.failures.length} entries still failing${retry.failures[0] ? ` (${retry.failures[0]})` : ''}`);
+          }
+          if (engine.kind === 'postgres' && engine.baseUrl) {
+            const waited = await postgresMaintenanceSettled(engine.baseUrl);
+            notes.push(`after the shared load, waited ${waited.toFixed(1)} s for the server's statistics refresh (VACUUM ANALYZE once writes pause)`);
           }
           return result;
         })();
