@@ -92,6 +92,60 @@ export function conditionalCreatesOfBundle(entries: readonly ParsedEntry[], targ
   return created;
 }
 
+/** The conditional references (`Type?query`) each entry's resource makes; entries making none are left out. */
+export type ConditionalReferencesOfEntries = ReadonlyMap<ParsedEntry, ReadonlySet<string>>;
+
+export function conditionalReferencesOf(entries: readonly ParsedEntry[]): ConditionalReferencesOfEntries {
+  const found = new Map<ParsedEntry, Set<string>>();
+  for (const entry of entries) {
+    if (!entry.resource || entry.method === 'PATCH') continue;
+    const references = new Set<string>();
+    collectConditionalReferences(entry.resource, references);
+    if (references.size > 0) found.set(entry, references);
+  }
+  return found;
+}
+
+/**
+ * The transaction's POST, PUT and PATCH entries (in processing order) in rounds to write one after another: an entry
+ * whose conditional references name a type that another entry still to write changes waits for that entry's round,
+ * so its search finds it. Entries that wait only for each other (A names B's type, B names A's) go together in a
+ * last round and resolve against the store as it stands then. With no such references: one round, in order.
+ * A POST whose ifNoneExist matched an existing resource writes nothing; a reference matching a conditional create of
+ * this Bundle resolves without a search (`createdHere`) and waits for nothing.
+ */
+export function writeRounds(
+  changes: readonly ParsedEntry[], targets: ReadonlyMap<number, EntryTarget | undefined>, createdHere: ReadonlyMap<string, string>,
+  referencesOf: ConditionalReferencesOfEntries,
+): ParsedEntry[][] {
+  const writes = (entry: ParsedEntry) => !(entry.method === 'POST' && targets.get(entry.index)?.matchedExisting);
+  const writtenTypes = new Set(changes.filter(writes).map((entry) => entry.resourceType!));
+  const waitsOn = new Map<ParsedEntry, Set<string>>();
+  for (const [entry, references] of referencesOf) {
+    const types = new Set<string>();
+    for (const reference of references) {
+      const type = reference.slice(0, reference.indexOf('?'));
+      if (writtenTypes.has(type) && !createdHere.has(criteriaKey(type, reference))) types.add(type);
+    }
+    if (types.size > 0) waitsOn.set(entry, types);
+  }
+  if (waitsOn.size === 0) return [[...changes]];
+
+  const rounds: ParsedEntry[][] = [];
+  let pending = [...changes];
+  while (pending.length > 0) {
+    const writers = new Map<string, number>();
+    for (const entry of pending) if (writes(entry)) writers.set(entry.resourceType!, (writers.get(entry.resourceType!) ?? 0) + 1);
+    const othersWrite = (entry: ParsedEntry, type: string) => (writers.get(type) ?? 0) - (writes(entry) && entry.resourceType === type ? 1 : 0) > 0;
+    let ready = pending.filter((entry) => ![...(waitsOn.get(entry) ?? [])].some((type) => othersWrite(entry, type)));
+    if (ready.length === 0) ready = pending;
+    const inRound = new Set(ready);
+    rounds.push(ready);
+    pending = pending.filter((entry) => !inRound.has(entry));
+  }
+  return rounds;
+}
+
 /**
  * Resolves every distinct conditional reference of the given entries to Type/id, searching once per
  * distinct query (`createdHere`: conditional creates of the same Bundle, by criteriaKey, resolve without a search).
@@ -99,14 +153,11 @@ export function conditionalCreatesOfBundle(entries: readonly ParsedEntry[], targ
  */
 export async function resolveConditionalReferences(
   ctx: ServerContext, req: InteractionRequest, entries: readonly ParsedEntry[], resolved: Map<string, string>,
-  createdHere?: ReadonlyMap<string, string>,
+  createdHere?: ReadonlyMap<string, string>, referencesOf: ConditionalReferencesOfEntries = conditionalReferencesOf(entries),
 ): Promise<Map<string, string>> {
   const firstUse = new Map<string, ParsedEntry>();
   for (const entry of entries) {
-    if (!entry.resource || entry.method === 'PATCH') continue;
-    const found = new Set<string>();
-    collectConditionalReferences(entry.resource, found);
-    for (const reference of found) if (!resolved.has(reference) && !firstUse.has(reference)) firstUse.set(reference, entry);
+    for (const reference of referencesOf.get(entry) ?? []) if (!resolved.has(reference) && !firstUse.has(reference)) firstUse.set(reference, entry);
   }
   for (const [reference, entry] of firstUse) {
     const resourceType = reference.slice(0, reference.indexOf('?'));

@@ -2,8 +2,13 @@
  * transaction (R4 http.html#transaction): POST [base] with a Bundle of type transaction, processed
  * atomically inside one store transaction: all entries succeed or nothing is stored, and a failure is a
  * 4xx OperationOutcome naming the entry. Order per http.html#trules: DELETE, POST, PUT/PATCH, GET;
- * fullUrls and conditional references are resolved before any resource is written, so each resource is
+ * fullUrls and conditional references are resolved before a resource is written, so each resource is
  * written exactly once with its final references (no re-reading, no second pass).
+ *
+ * A conditional reference (`Practitioner?identifier=...`) to a type the transaction itself writes is resolved
+ * after those writes, inside the transaction, so it also finds the resources this Bundle creates or changes, as a
+ * migration tool sending Practitioners and the Encounters that name them by identifier expects. The writes go in
+ * rounds (writeRounds); a Bundle without such references is one round, in the spec's order.
  */
 import { FhirError } from '../fhir/errors.js';
 import { bundleEntries, entryExpression, parseEntry, processingOrder, type ParsedEntry } from './bundle-entries.js';
@@ -11,7 +16,7 @@ import {
   atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult, type EntryTarget,
 } from './bundle-execute.js';
 import { fullUrlBase, rewriteReferences, type FullUrlMap } from './bundle-references.js';
-import { conditionalCreatesOfBundle, resolveConditionalReferences, resolveTarget, type ConditionalCreateCache } from './bundle-resolve.js';
+import { conditionalCreatesOfBundle, conditionalReferencesOf, resolveConditionalReferences, resolveTarget, writeRounds, type ConditionalCreateCache } from './bundle-resolve.js';
 import { responseBundle, wantsRepresentation } from './bundle-response.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 
@@ -44,39 +49,38 @@ async function runTransaction(ctx: ServerContext, req: InteractionRequest, entri
   }
   checkDistinctTargets(entries, targets);
 
-  const conditional = await resolveConditionalReferences(ctx, req, entries, new Map(), conditionalCreatesOfBundle(entries, targets));
-  for (const entry of entries) {
-    if (!entry.resource) continue;
-    const unresolved = rewriteReferences(entry.resource, { fullUrls, conditional, entryBase: fullUrlBase(entry.fullUrl) }).unresolvedUrn;
-    if (unresolved !== undefined) {
-      throw new FhirError('invalid-bundle', `Bundle.entry[${entry.index}]: the reference ${unresolved} is the fullUrl of no entry of this Bundle; a urn:uuid or urn:oid reference resolves only within its Bundle (R4 bundle.html#references), so stored it would point nowhere`, {
-        issueCode: 'not-found',
-        expression: [entryExpression(entry.index, 'resource')],
-      });
+  const createdHere = conditionalCreatesOfBundle(entries, targets);
+  const conditional = new Map<string, string>();
+  const changes = ordered.filter((entry) => entry.method === 'POST' || entry.method === 'PUT' || entry.method === 'PATCH');
+  const referencesOf = conditionalReferencesOf(changes);
+  for (const round of writeRounds(changes, targets, createdHere, referencesOf)) {
+    await resolveConditionalReferences(ctx, req, round, conditional, createdHere, referencesOf);
+    for (const entry of round) rewriteEntryReferences(entry, fullUrls, conditional);
+    for (const entry of round) {
+      const target = targets.get(entry.index)!;
+      if (entry.method === 'POST') results[entry.index] = await atEntry(entry, () => executeCreate(ctx, req.baseUrl, entry, target, withResource));
+      else if (entry.method === 'PUT') results[entry.index] = await atEntry(entry, () => executeUpdate(ctx, req.baseUrl, entry, target, withResource));
+      else results[entry.index] = await atEntry(entry, () => executePatch(ctx, req.baseUrl, entry, target, withResource));
     }
+    // a later round's search of these types must see what this round wrote
+    const written = new Set(round.map((entry) => entry.resourceType));
+    for (const reference of conditional.keys()) if (written.has(reference.slice(0, reference.indexOf('?')))) conditional.delete(reference);
   }
-
   for (const entry of ordered) {
-    const target = targets.get(entry.index);
-    switch (entry.method) {
-      case 'POST':
-        results[entry.index] = await atEntry(entry, () => executeCreate(ctx, req.baseUrl, entry, target!, withResource));
-        break;
-      case 'PUT':
-        results[entry.index] = await atEntry(entry, () => executeUpdate(ctx, req.baseUrl, entry, target!, withResource));
-        break;
-      case 'PATCH':
-        results[entry.index] = await atEntry(entry, () => executePatch(ctx, req.baseUrl, entry, target!, withResource));
-        break;
-      case 'GET':
-      case 'HEAD':
-        results[entry.index] = await atEntry(entry, () => executeGet(ctx, req, entry));
-        break;
-      default:
-        break;
-    }
+    if (entry.method === 'GET' || entry.method === 'HEAD') results[entry.index] = await atEntry(entry, () => executeGet(ctx, req, entry));
   }
   return results;
+}
+
+function rewriteEntryReferences(entry: ParsedEntry, fullUrls: FullUrlMap, conditional: Map<string, string>): void {
+  if (!entry.resource) return;
+  const unresolved = rewriteReferences(entry.resource, { fullUrls, conditional, entryBase: fullUrlBase(entry.fullUrl) }).unresolvedUrn;
+  if (unresolved !== undefined) {
+    throw new FhirError('invalid-bundle', `Bundle.entry[${entry.index}]: the reference ${unresolved} is the fullUrl of no entry of this Bundle; a urn:uuid or urn:oid reference resolves only within its Bundle (R4 bundle.html#references), so stored it would point nowhere`, {
+      issueCode: 'not-found',
+      expression: [entryExpression(entry.index, 'resource')],
+    });
+  }
 }
 
 /** Bundle.entry.fullUrl must be unique in a transaction (bundle.html, bdl-7). */
