@@ -54,16 +54,20 @@ export function extractEntries(resource: Resource, params: Iterable<CompiledPara
     if (param.components) {
       for (const node of evaluateAll(param.evaluators, root, resource)) {
         group++;
+        // a composite element lacking a component can never match: it gets no entries. Most lack one outright (an
+        // Observation with a Quantity value has no code-value-concept), so look before extracting any component.
+        const found = param.components.map((component) => evaluateAll(component.evaluators, node, resource));
+        if (found.some((nodes) => nodes.length === 0)) continue;
         const lengths = INDEX_TYPES.map((type) => out[type].length);
         const complete = param.components.every((component, index) => {
           const before = entryCount(out);
-          for (const found of evaluateAll(component.evaluators, node, resource)) {
-            const value = unwrapExtension(found);
+          for (const each of found[index]!) {
+            const value = unwrapExtension(each);
             if (value) extractByType(component.def, value, componentParam(def.code, index), out, options, group);
           }
           return entryCount(out) > before;
         });
-        // a composite element lacking a component can never match: drop its partial tuple
+        // a component found may still yield no value (an extension without one): drop the partial tuple
         if (!complete) INDEX_TYPES.forEach((type, i) => (out[type].length = lengths[i]!));
       }
       continue;
