@@ -55,8 +55,11 @@ export class ConditionCompiler {
       terms.push(types.length ? `${column} IN (${this.params.list(types)})` : '1 = 0');
     }
     // the lookup is pinned as the driver only when other conditions are probed beside it: alone, the planner's
-    // choice between it and the type's rows is sound (a hash join for a wide lookup such as category=laboratory)
-    const pinned = conditions.length > 1;
+    // choice between it and the type's rows is sound (a hash join for a wide lookup such as category=laboratory).
+    // A chain is pinned even alone: PostgreSQL cannot estimate a join's output, plans it as a few rows, and then
+    // probes every one of them before its top-N sort (Observation?subject:Patient.name=, 408 references: 1.4 ms),
+    // where the sorted key array is probed in order only until the page is full (0.7 ms)
+    const pinned = conditions.length > 1 || (driver >= 0 && conditions[driver]!.kind === 'chain');
     conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias, pinned) : this.probe(condition, alias)));
     return terms;
   }
