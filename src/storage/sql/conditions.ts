@@ -52,7 +52,7 @@ export class ConditionCompiler {
     if (types !== null) {
       const lookupDrives = driver >= 0 && conditions[driver]!.kind !== 'id' && !options.count;
       const column = lookupDrives ? this.dialect.unindexed(`${alias}.type`) : `${alias}.type`;
-      terms.push(types.length ? `${column} IN (${this.params.list(types)})` : '1 = 0');
+      terms.push(types.length ? `${column} IN (${this.typeList(types)})` : '1 = 0');
     }
     // the lookup is pinned as the driver only when other conditions are probed beside it: alone, the planner's
     // choice between it and the type's rows is sound (a hash join for a wide lookup such as category=laboratory).
@@ -62,6 +62,17 @@ export class ConditionCompiler {
     const pinned = conditions.length > 1 || (driver >= 0 && conditions[driver]!.kind === 'chain');
     conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias, pinned) : this.probe(condition, alias)));
     return terms;
+  }
+
+  /**
+   * Resource types are written into the text where the dialect plans better knowing values: a generic plan that
+   * knows neither the type's row count nor the driving key array's size walked every Observation filtering by the
+   * array (Observation?subject:Patient.name=, 2.7 ms) where the plan for the type probes the array's keys (0.7 ms).
+   * The types are a fixed set of names, so the number of statements stays bounded.
+   */
+  private typeList(types: string[]): string {
+    const literal = this.dialect.literal;
+    return literal ? types.map((type) => literal(type) ?? this.params.bind(type)).join(', ') : this.params.list(types);
   }
 
   /** the condition as the lookup that finds the block's candidate rows; `pinned`: evaluated first (dialect.driveIn) */
