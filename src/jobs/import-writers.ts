@@ -18,7 +18,7 @@ import type { Config } from '../config.js';
 import type { ServerContext } from '../interactions/types.js';
 import { startModuleWorker } from './module-worker.js';
 import { prepareChunk, type PrepareTools } from './import-prepare.js';
-import { importChunks, importPrepared, ndjsonFileChunks, preparerTools, type ImportCounters, type ImportIssue, type SourceChunk } from './import-runner.js';
+import { importChunks, importPrepared, mayHoldSearchParameter, ndjsonFileChunks, preparerTools, type ImportCounters, type ImportIssue, type SourceChunk } from './import-runner.js';
 import type { WriterReply, WriterRequest } from './import-writer-worker.js';
 
 /** chunks handed to a writer ahead of the one it writes: enough to prepare while waiting, memory stays a few chunks */
@@ -40,8 +40,6 @@ export interface ImportWriters {
   close(): Promise<void>;
 }
 
-/** may hold a SearchParameter: a line naming the type, or with an escape that could spell it */
-const mayHoldSearchParameter = (chunk: SourceChunk) => chunk.lines.some((line) => line.text.includes('SearchParameter') || line.text.includes('\\u'));
 
 /** Atomics.waitAsync: in Node.js since 16, in TypeScript's library only from ES2024 */
 const waitAsync = (Atomics as unknown as {
