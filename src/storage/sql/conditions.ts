@@ -14,7 +14,12 @@ import { compileValueMatch, indexedAlternatives, rangePrefix } from './value-mat
 
 type Composite = Extract<Condition, { kind: 'composite' }>;
 
-export interface BlockOptions { count?: boolean; walk?: boolean }
+export interface BlockOptions {
+  count?: boolean;
+  walk?: boolean;
+  /** the statement reads a page in key order (no other sort) and counts nothing along: see dialect.keyOrderedType */
+  keyOrderedPage?: boolean;
+}
 
 /**
  * Lookups whose match count depends on the value far more than the planner's guess for an unknown value can tell: a
@@ -49,17 +54,18 @@ export class ConditionCompiler {
   block(alias: string, types: string[] | null, conditions: Condition[], options: BlockOptions = {}): string[] {
     const driver = options.walk ? -1 : chooseDriver(conditions);
     const terms = [`${alias}.deleted = 0`];
+    const lookupDrives = driver >= 0 && conditions[driver]!.kind !== 'id' && !options.count;
+    const keyOrdered = lookupDrives && options.keyOrderedPage === true && this.dialect.keyOrderedType !== undefined;
     if (types !== null) {
-      const lookupDrives = driver >= 0 && conditions[driver]!.kind !== 'id' && !options.count;
-      const column = lookupDrives ? this.dialect.unindexed(`${alias}.type`) : `${alias}.type`;
+      const column = keyOrdered ? this.dialect.keyOrderedType!(`${alias}.type`) : lookupDrives ? this.dialect.unindexed(`${alias}.type`) : `${alias}.type`;
       terms.push(types.length ? `${column} IN (${this.typeList(types)})` : '1 = 0');
     }
     // the lookup is pinned as the driver only when other conditions are probed beside it: alone, the planner's
     // choice between it and the type's rows is sound (a hash join for a wide lookup such as category=laboratory).
     // A chain is pinned even alone: PostgreSQL cannot estimate a join's output, plans it as a few rows, and then
     // probes every one of them before its top-N sort (Observation?subject:Patient.name=, 408 references: 1.4 ms),
-    // where the sorted key array is probed in order only until the page is full (0.7 ms)
-    const pinned = conditions.length > 1 || (driver >= 0 && conditions[driver]!.kind === 'chain');
+    // where the sorted key array is probed in order only until the page is full (0.7 ms). So is a key-ordered page's.
+    const pinned = keyOrdered || conditions.length > 1 || (driver >= 0 && conditions[driver]!.kind === 'chain');
     conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias, pinned) : this.probe(condition, alias)));
     return terms;
   }

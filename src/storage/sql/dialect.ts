@@ -38,6 +38,14 @@ export interface SqlDialect {
    * per candidate (Observation?patient=&code=&date= read 117,000 index entries for 8 matches).
    */
   driveIn(column: string, subquery: string): string;
+  /**
+   * For a page read in key order with nothing counted along: the type column written so that no index serves the
+   * type test, leaving the driving key array (driveIn) to be walked in key order through the primary key and
+   * stopped when the page is full. PostgreSQL otherwise probed every candidate in the (type, deleted, rkey) index and
+   * sorted them all (Observation?code=<loinc>, 269 candidates: 0.7-1.0 ms; walked: 0.3-0.5 ms). Absent where the
+   * driving lookup is already walked in key order (SQLite's IN list).
+   */
+  keyOrderedType?(column: string): string;
   encodeContent(resource: Resource): string;
   decodeContent(stored: unknown): Resource;
   /** true when `haystack` contains the bound string `needle` (case-sensitive, no wildcard escaping needed) */
@@ -106,6 +114,7 @@ export const postgresDialect: SqlDialect = {
   sortKey: (column, name) => `(${column} ->> '${name}') COLLATE "C"`,
   unindexed: (column) => column,
   driveIn: (column, subquery) => `${column} = ANY(ARRAY(${subquery}))`,
+  keyOrderedType: (column) => `(${column} || '')`,
   encodeContent: (resource) => JSON.stringify(resource),
   decodeContent: (stored) => {
     const resource = JSON.parse(stored as string) as Resource;

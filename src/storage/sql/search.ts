@@ -89,7 +89,10 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   const lateColumns = snapshots ? `${textVersionColumns(dialect, 'c')}, ${SNAPSHOT_COLUMN}` : textVersionColumns(dialect, 'c');
   const page = await fetchPage(session, dialect, {
     select: `SELECT ${['r.rkey', ...keyColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
-    where: whereClauses(query, values, dialect, { walk: options.memoizeCounts && await walksTypeRows(session, query, () => countStatement(query, dialect)) }),
+    where: whereClauses(query, values, dialect, {
+      walk: options.memoizeCounts && await walksTypeRows(session, query, () => countStatement(query, dialect)),
+      keyOrderedPage: query.sort.length === 0 && !countAlong,
+    }),
     params: values,
     columns,
     count: query.count,
