@@ -58,7 +58,7 @@ export class ConditionCompiler {
     const keyOrdered = lookupDrives && options.keyOrderedPage === true && this.dialect.keyOrderedType !== undefined;
     if (types !== null) {
       const column = keyOrdered ? this.dialect.keyOrderedType!(`${alias}.type`) : lookupDrives ? this.dialect.unindexed(`${alias}.type`) : `${alias}.type`;
-      terms.push(types.length ? `${column} IN (${this.typeList(types)})` : '1 = 0');
+      terms.push(types.length ? `${column} IN (${lookupDrives ? this.typeList(types) : this.params.list(types)})` : '1 = 0');
     }
     // the lookup is pinned as the driver only when other conditions are probed beside it: alone, the planner's
     // choice between it and the type's rows is sound (a hash join for a wide lookup such as category=laboratory).
@@ -71,10 +71,12 @@ export class ConditionCompiler {
   }
 
   /**
-   * Resource types are written into the text where the dialect plans better knowing values: a generic plan that
-   * knows neither the type's row count nor the driving key array's size walked every Observation filtering by the
-   * array (Observation?subject:Patient.name=, 2.7 ms) where the plan for the type probes the array's keys (0.7 ms).
-   * The types are a fixed set of names, so the number of statements stays bounded.
+   * Beside a driving lookup, resource types are written into the text where the dialect plans better knowing values:
+   * a generic plan that knows neither the type's row count nor the driving key array's size walked every Observation
+   * filtering by the array (Observation?subject:Patient.name=, 2.7 ms) where the plan for the type probes the array's
+   * keys (0.7 ms). The types are a fixed set of names, so the number of statements stays bounded. A walk of a type's
+   * rows keeps them bound: knowing Observation is a quarter of the table, PostgreSQL joined a page of 1,000 to the
+   * content by reading the whole table (7.5 ms, against 1.4 ms for the generic plan's 1,000 key lookups).
    */
   private typeList(types: string[]): string {
     const literal = this.dialect.literal;
