@@ -17,7 +17,7 @@ import { isValidId } from '../fhir/ids.js';
 import type { Resource } from '../fhir/types.js';
 import { batchOrTransaction } from '../interactions/bundle-dispatch.js';
 import type { InteractionRequest, ServerContext } from '../interactions/types.js';
-import { prepareChunk, prepareLine, type PrepareOptions, type PreparedLine, type PrepareTools } from './import-prepare.js';
+import { prepareChunk, type PrepareOptions, type PreparedLine, type PrepareTools } from './import-prepare.js';
 import { inBatches, parseNdjsonLine, readNdjsonFileText, type NdjsonLine, type NdjsonText } from './ndjson-reader.js';
 
 export interface ImportIssue {
@@ -235,7 +235,7 @@ async function prepareBeside(writing: Promise<void> | undefined, tools: PrepareT
   const prepared: PreparedLine[] = [];
   for (let start = 0; start < lines.length; start += PREPARE_SLICE) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-    for (let n = start; n < Math.min(lines.length, start + PREPARE_SLICE); n++) prepared.push(prepareLine(tools, lines[n]!, options));
+    prepared.push(...prepareChunk(tools, lines.slice(start, start + PREPARE_SLICE), options));
   }
   return prepared;
 }

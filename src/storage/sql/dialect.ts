@@ -70,6 +70,15 @@ export interface SqlDialect {
   readonly indexBuildSettings: readonly string[];
 }
 
+const builtPerDialect = new Map<string, unknown>();
+
+/** SQL text of an engine built on first use: statements and column lists that requests ask for every time */
+export function perDialect<T>(dialect: SqlDialect, name: string, build: () => T): T {
+  const key = `${dialect.name}:${name}`;
+  if (!builtPerDialect.has(key)) builtPerDialect.set(key, build());
+  return builtPerDialect.get(key) as T;
+}
+
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   prepare: (sql) => sql,

@@ -1,28 +1,18 @@
 /** Mapping between stored rows and the port's StoredVersion. */
 import type { Resource } from '../../fhir/types.js';
 import type { StoredVersion } from '../port.js';
-import type { SqlDialect } from './dialect.js';
+import { perDialect, type SqlDialect } from './dialect.js';
 import type { Row } from './session.js';
 import { RESOURCE_TABLE } from './tables.js';
 
 const VERSION_COLUMN_NAMES = ['type', 'id', 'version', 'last_updated', 'deleted', 'method'];
-
-const builtColumns = new Map<string, string>();
-
-/** a column list of an engine, built on first use: searches and reads ask for theirs on every request */
-function columnsOf(dialect: SqlDialect, name: string, build: () => string): string {
-  const key = `${dialect.name}:${name}`;
-  let columns = builtColumns.get(key);
-  if (columns === undefined) builtColumns.set(key, columns = build());
-  return columns;
-}
 
 /**
  * The version columns of current rows `alias`, qualified, for textVersion: the stored JSON text as `content_text`
  * on PostgreSQL, `content` on SQLite.
  */
 export function textVersionColumns(dialect: SqlDialect, alias: string): string {
-  return columnsOf(dialect, `text:${alias}`, () => {
+  return perDialect(dialect, `text:${alias}`, () => {
     const content = `${dialect.storedContent(alias)} AS ${dialect.name === 'postgres' ? 'content_text' : 'content'}`;
     return [...VERSION_COLUMN_NAMES.map((column) => `${alias}.${column}`), content].join(', ');
   });
@@ -30,7 +20,7 @@ export function textVersionColumns(dialect: SqlDialect, alias: string): string {
 
 /** the version columns of current rows `r`, for rowToVersion */
 export function versionColumns(dialect: SqlDialect): string {
-  return columnsOf(dialect, 'version', () =>
+  return perDialect(dialect, 'version', () =>
     [...VERSION_COLUMN_NAMES.map((column) => `r.${column}`), `${dialect.storedContent('r')} AS content`].join(', '));
 }
 
@@ -39,7 +29,7 @@ export function versionColumns(dialect: SqlDialect): string {
  * (reads by id and search pages need no join); its history row gets the content when a newer version supersedes it.
  */
 export function historyVersionColumns(dialect: SqlDialect): string {
-  return columnsOf(dialect, 'history', () => 'h.type, h.id, h.version, h.last_updated, h.deleted, h.method,'
+  return perDialect(dialect, 'history', () => 'h.type, h.id, h.version, h.last_updated, h.deleted, h.method,'
     + ` COALESCE(${dialect.storedContent('h')}, (SELECT ${dialect.storedContent('cur')} FROM ${RESOURCE_TABLE} cur`
     + ' WHERE cur.rkey = h.rkey AND cur.version = h.version)) AS content');
 }

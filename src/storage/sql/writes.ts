@@ -6,7 +6,7 @@
 import { FhirError } from '../../fhir/errors.js';
 import { INDEX_TYPES, type IndexEntries, type IndexType } from '../../search/index-entries.js';
 import type { VersionWrite } from '../port.js';
-import type { SqlDialect } from './dialect.js';
+import { perDialect, type SqlDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
 import { CreateBatcher } from './create-batch.js';
 import { createInOneStatement, replaceInTwoStatements } from './cte-writes.js';
@@ -22,19 +22,14 @@ const CREATE_CURRENT = `${INSERT_CURRENT} ON CONFLICT (type, id) DO NOTHING RETU
 /** the current version's content lives in the current row only: its history row gets it when superseded */
 const INSERT_HISTORY = `INSERT INTO ${HISTORY_TABLE} (rkey, version, type, id, last_updated, deleted, method)`
   + ' VALUES (?, ?, ?, ?, ?, ?, ?)';
-/** the statements that replace a current row, per engine (where its content is kept differs: dialect.ts), built once */
-const replacingStatements = new WeakMap<SqlDialect, { keepSuperseded: string; updateCurrent: string }>();
+/** the statements that replace a current row, per engine (where its content is kept differs: dialect.ts) */
 function replacing(dialect: SqlDialect): { keepSuperseded: string; updateCurrent: string } {
-  let statements = replacingStatements.get(dialect);
-  if (!statements) {
-    replacingStatements.set(dialect, statements = {
-      keepSuperseded: `UPDATE ${HISTORY_TABLE} SET content = (SELECT ${dialect.storedContent('c')}`
-        + ` FROM ${RESOURCE_TABLE} c WHERE c.rkey = ?) WHERE rkey = ? AND version = ?`,
-      updateCurrent: `UPDATE ${RESOURCE_TABLE} SET version = ?, last_updated = ?, deleted = ?, method = ?,`
-        + ` content = ?${dialect.contentAssignmentSuffix}, sort_keys = ? WHERE rkey = ?`,
-    });
-  }
-  return statements;
+  return perDialect(dialect, 'replacing', () => ({
+    keepSuperseded: `UPDATE ${HISTORY_TABLE} SET content = (SELECT ${dialect.storedContent('c')}`
+      + ` FROM ${RESOURCE_TABLE} c WHERE c.rkey = ?) WHERE rkey = ? AND version = ?`,
+    updateCurrent: `UPDATE ${RESOURCE_TABLE} SET version = ?, last_updated = ?, deleted = ?, method = ?,`
+      + ` content = ?${dialect.contentAssignmentSuffix}, sort_keys = ? WHERE rkey = ?`,
+  }));
 }
 /** the resource and history row statements: no index table involved */
 const ROW_WRITE = { indexFree: true } as const;
