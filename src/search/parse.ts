@@ -45,6 +45,11 @@ export interface ParseOptions {
 }
 
 const IGNORED = new Set(['_format', '_pretty', '_cursor']);
+/**
+ * What Prefer: handling=lenient ignores (search.html#errors): parameters the server does not know, and ones it knows
+ * but does not support as given (a modifier it does not take, a parameter it cannot search). Bad values stay errors.
+ */
+const LENIENTLY_IGNORED: ReadonlySet<string> = new Set(['unknown-search-parameter', 'invalid-search-parameter', 'unsupported-modifier']);
 const SUMMARY = new Set(['true', 'text', 'data', 'count', 'false']);
 const TOTAL = new Set(['none', 'estimate', 'accurate']);
 
@@ -90,7 +95,7 @@ export async function parseSearch(
         selfParams.push([key, value]);
       }
     } catch (error) {
-      if (options.lenient && error instanceof FhirError && (error.code === 'unknown-search-parameter' || error.code === 'invalid-search-parameter')) {
+      if (options.lenient && error instanceof FhirError && LENIENTLY_IGNORED.has(error.code)) {
         result.ignored.push(key);
         continue;
       }

@@ -51,11 +51,14 @@ t.test('R4 search.html#errors: unknown parameters, modifiers and values are name
   for (const [type, query, code, message] of cases) await rejects(t, type, query, code, message);
 });
 
-t.test('R4 search.html#errors: Prefer handling=lenient ignores unknown parameters and lists them', async (t) => {
-  const parsed = await parse('Patient', { nmae: ['x'], _text: ['y'], name: ['z'] }, { lenient: true });
-  t.same(parsed.ignored, ['nmae', '_text']);
+t.test('R4 search.html#errors: Prefer handling=lenient ignores unknown and unsupported parameters and lists them', async (t) => {
+  // unknown (nmae), known but not supported (_text), a modifier the parameter type does not take (family:bogus)
+  const parsed = await parse('Patient', { nmae: ['x'], _text: ['y'], 'family:bogus': ['w'], name: ['z'] }, { lenient: true });
+  t.same(parsed.ignored, ['nmae', '_text', 'family:bogus']);
   t.equal(parsed.query.where.length, 1);
   t.same(parsed.selfParams, [['name', 'z']]);
+  // a bad value of a supported parameter is not what lenient handling ignores
+  await t.rejects(parse('Patient', { birthdate: ['not-a-date'] }, { lenient: true }), { code: 'invalid-search-value' });
 });
 
 t.test('R4 search.html#combining: comma = OR in one condition, repeat = AND', async (t) => {
@@ -131,6 +134,14 @@ t.test('R4 search.html#composite: components share one element', async (t) => {
       [{ match: { code: '8462-4' } }, { match: { prefix: 'lt', value: 60 } }],
     ],
   });
+});
+
+t.test('R4 search.html#prefix: ap widens to whole milliseconds (_lastUpdated is compared with an integer column)', async (t) => {
+  for (const [name, raw] of [['_lastUpdated', 'ap2026-12'], ['_lastUpdated', 'ap2023-05-17T10:00:00.123+02:00'], ['birthdate', 'ap1987']] as const) {
+    const [condition] = await where('Patient', { [name]: [raw] });
+    const range = (condition!.kind === 'param' ? condition.values[0] : condition) as unknown as { low: number; high: number };
+    t.ok(Number.isInteger(range.low) && Number.isInteger(range.high), `${name}=${raw}: [${range.low}, ${range.high}]`);
+  }
 });
 
 t.test('R4 search.html#date via _lastUpdated and system-level _type', async (t) => {

@@ -7,7 +7,9 @@
 import t from 'tap';
 import type { Resource } from '../../src/fhir/types.js';
 import type { SearchQuery, ValueMatch } from '../../src/search/ir.js';
+import { loadDefinitions } from '../../src/fhir/definitions.js';
 import { normalizeString } from '../../src/search/normalize.js';
+import { parseSearch } from '../../src/search/parse.js';
 import { createStore } from '../../src/storage/create-store.js';
 import type { FhirStore } from '../../src/storage/port.js';
 import { fixtureRegistry } from './contract-fixtures.js';
@@ -40,6 +42,16 @@ if (!url) {
     const query: SearchQuery = { types: ['Patient'], where: [{ kind: 'param', param, index, values: [value] }], sort: [], count: 50, total: 'accurate' };
     return (await store.search(query)).items.map((item) => item.id).sort();
   };
+
+  t.test('_lastUpdated=ap as the parser widens it (search.html#prefix) is answered, not a 500', async (t) => {
+    const registry = fixtureRegistry();
+    const now = () => Date.parse('2024-01-01T12:00:00.000Z');
+    const options = { lenient: false, defaultCount: 50, maxCount: 50, defs: await loadDefinitions(), now, baseUrls: ['http://h.example/fhir'] };
+    for (const [raw, expected] of [['ap2024-01', CODES.length], ['ap2024', CODES.length], ['ap1990', 0]] as const) {
+      const parsed = await parseSearch('Patient', { _lastUpdated: [raw] }, registry, options);
+      t.equal((await store.search(parsed.query)).items.length, expected, `_lastUpdated=${raw}`);
+    }
+  });
 
   t.test('a code without its system finds exactly its resources, whatever it holds', async (t) => {
     for (const [n, code] of CODES.entries()) {

@@ -113,8 +113,10 @@ const AP_REFERENCE_MS = 60_000;
 export function widenForPrefix(prefix: Prefix, range: InstantRange, now: number): InstantRange {
   if (prefix !== 'ap') return range;
   const reference = Math.floor(now / AP_REFERENCE_MS) * AP_REFERENCE_MS;
+  // whole milliseconds, rounded outward: _lastUpdated compares them with an integer column (PostgreSQL refuses a
+  // fraction bound to BIGINT), and no stored instant lies between a fraction and the millisecond beyond it
   return {
-    low: range.low - Math.abs(reference - range.low) * 0.1,
-    high: range.high + Math.abs(reference - range.high) * 0.1,
+    low: Math.floor(range.low - Math.abs(reference - range.low) * 0.1),
+    high: Math.ceil(range.high + Math.abs(reference - range.high) * 0.1),
   };
 }
