@@ -6,17 +6,23 @@
  */
 import { FhirError } from '../fhir/errors.js';
 import type { R4, Resource } from '../fhir/types.js';
+import { UNSUPPORTED_PARAMETERS } from '../search/parse-param.js';
 import { loadCapabilityTemplate, resourceCapability, restOf, type CapabilityTemplate } from './capability-template.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 
-const SEARCH_PARAM_TYPES = new Set(['number', 'date', 'string', 'token', 'reference', 'composite', 'quantity', 'uri', 'special']);
+/**
+ * The types of parameters search answers. Search refuses `special` ones (Location near) and the parameters in
+ * UNSUPPORTED_PARAMETERS (_text, _content, _query) with a 400, so they are not advertised: a client reads the
+ * statement to know what it may send (search.html#errors).
+ */
+const SEARCH_PARAM_TYPES = new Set(['number', 'date', 'string', 'token', 'reference', 'composite', 'quantity', 'uri']);
 
 function resourceEntry(ctx: ServerContext, template: CapabilityTemplate, resourceType: string): R4.CapabilityStatementRestResource {
   const entry = resourceCapability(template, resourceType);
   const searchable = entry.interaction?.some((interaction) => interaction.code === 'search-type');
   if (searchable) {
     entry.searchParam = [...ctx.searchParameters.forType(resourceType).values()]
-      .filter((param) => SEARCH_PARAM_TYPES.has(param.type))
+      .filter((param) => SEARCH_PARAM_TYPES.has(param.type) && !UNSUPPORTED_PARAMETERS.has(param.code))
       .map((param) => ({ name: param.code, definition: param.url, type: param.type as R4.CapabilityStatementRestResourceSearchParam['type'] }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }

@@ -54,6 +54,21 @@ t.test('R4 CapabilityStatement.patchFormat lists JSON Patch and FHIRPath Patch (
   t.equal(patched.statusCode, 200, 'the advertised FHIRPath Patch format is served');
 });
 
+t.test('R4 search.html: the statement advertises only the search parameters search answers', async (t) => {
+  const statement = json((await http.inject({ method: 'GET', url: '/fhir/metadata' })).body);
+  const resources = statement.rest[0].resource as { type: string; searchParam?: { name: string; type: string }[] }[];
+  const advertised = (type: string) => resources.find((resource) => resource.type === type)?.searchParam ?? [];
+  for (const type of ['Patient', 'Location', 'Observation']) {
+    const names = advertised(type).map((param) => param.name);
+    for (const refused of ['_text', '_content', '_query', 'near']) t.notOk(names.includes(refused), `${type}: ${refused} (special, refused by search) is not advertised`);
+  }
+  const sample: Record<string, string> = { string: 'x', token: 'x', reference: 'Patient/x', date: '2020', number: '1', quantity: '1', uri: 'http://x' };
+  for (const param of advertised('Patient')) {
+    const response = await http.inject({ method: 'GET', url: `/fhir/Patient?${param.name}=${encodeURIComponent(sample[param.type]!)}` });
+    t.equal(response.statusCode, 200, `Patient?${param.name} (${param.type}) is answered`);
+  }
+});
+
 t.test('every OperationOutcome and Bundle returned here is valid R4', async (t) => {
   t.same(responseProblems(server, http.responses), []);
 });
