@@ -16,10 +16,12 @@ export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap
  *   ge: t.high > s.high OR eq                      le: t.low < s.low OR eq
  *   sa: t.low > s.high                             eb: t.high < s.low
  *   ap: t.low <= s.high AND t.high >= s.low (overlap with the widened search range)
- * number / quantity (use the indexed value v; S is the precision range of the search value):
+ * number / quantity (use the indexed value v; S is the precision range of the search value, T the indexed value's
+ * precision range, or a Range's [low, high]):
  *   eq: v >= s.low AND v <= s.high   (parse makes s.high exclusive-by-epsilon: the last representable below)
  *   ne: NOT eq       gt: v > sv      lt: v < sv      ge: v >= sv      le: v <= sv
- *   sa: v > sv       eb: v < sv      ap: v >= s.low AND v <= s.high (parse widened S by 10 %)
+ *   sa: t.low > s.high               eb: t.high < s.low   (the ranges do not overlap: search.html#prefix)
+ *   ap: v >= s.low AND v <= s.high (parse widened S by 10 %)
  *   quantity also requires system/code equality when given (code alone matches code or unit).
  * string: starts = norm LIKE value% (value already normalised); exact = exact = value; contains = norm LIKE %value%
  * token eq: code = code AND (system undefined: any | null: system IS NULL | s: system = s); code undefined: system only.

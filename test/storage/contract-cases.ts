@@ -85,6 +85,9 @@ export const contractCases: ContractCase[] = [
   { name: 'number le', spec: `${S}#number`, query: query(['RiskAssessment'], [probability('le', 0.5, 0.45, 0.55)]), expectIds: ['RiskAssessment/ra2', 'RiskAssessment/ra3'] },
   { name: 'number sa', spec: `${S}#number`, query: query(['RiskAssessment'], [probability('sa', 0.5, 0.45, 0.55)]), expectIds: ['RiskAssessment/ra1'] },
   { name: 'number eb', spec: `${S}#number`, query: query(['RiskAssessment'], [probability('eb', 0.5, 0.45, 0.55)]), expectIds: ['RiskAssessment/ra2'] },
+  // sa / eb: the ranges must not overlap, the target's own precision range included (0.8 is [0.75, 0.85))
+  { name: 'number sa excludes a target whose precision range overlaps the search range', spec: `${S}#prefix`, query: query(['RiskAssessment'], [probability('sa', 0.75, 0.745, 0.755)]), expectIds: [] },
+  { name: 'number eb excludes a target whose precision range overlaps the search range', spec: `${S}#prefix`, query: query(['RiskAssessment'], [probability('eb', 0.255, 0.2545, 0.2555)]), expectIds: [] },
   { name: 'number ap (range widened by parse)', spec: `${S}#number`, query: query(['RiskAssessment'], [probability('ap', 0.5, 0.45, 0.55)]), expectIds: ['RiskAssessment/ra3'] },
   // quantity prefixes (search.html#quantity)
   { name: 'quantity eq with system and code', spec: `${S}#quantity`, query: query(['Observation'], [valueQuantity('eq', 120, 119.5, 120.5, { system: UCUM, code: 'mm[Hg]' })]), expectIds: ['Observation/o1'] },
@@ -95,6 +98,8 @@ export const contractCases: ContractCase[] = [
   { name: 'quantity code alone matches the unit', spec: `${S}#quantity`, query: query(['Observation'], [valueQuantity('ge', 0, -0.5, 0.5, { code: 'mmHg' })]), expectIds: ['Observation/o2'] },
   { name: 'quantity ge', spec: `${S}#quantity`, query: query(['Observation'], [valueQuantity('ge', 80, 79.5, 80.5)]), expectIds: ['Observation/o1', 'Observation/o2'] },
   { name: 'quantity le', spec: `${S}#quantity`, query: query(['Observation'], [valueQuantity('le', 80, 79.5, 80.5)]), expectIds: ['Observation/o2', 'Observation/o4'] },
+  { name: 'quantity sa excludes a target whose precision range overlaps the search range', spec: `${S}#prefix`, query: query(['Observation'], [valueQuantity('sa', 119.6, 119.55, 119.65)]), expectIds: [] },
+  { name: 'quantity eb excludes a target whose precision range overlaps the search range', spec: `${S}#prefix`, query: query(['Observation'], [valueQuantity('eb', 80.4, 80.35, 80.45)]), expectIds: ['Observation/o4'] },
   { name: 'quantity sa', spec: `${S}#quantity`, query: query(['Observation'], [valueQuantity('sa', 80, 79.5, 80.5)]), expectIds: ['Observation/o1'] },
   { name: 'quantity eb', spec: `${S}#quantity`, query: query(['Observation'], [valueQuantity('eb', 80, 79.5, 80.5)]), expectIds: ['Observation/o4'] },
   { name: 'quantity ap', spec: `${S}#quantity`, query: query(['Observation'], [valueQuantity('ap', 80, 72, 88)]), expectIds: ['Observation/o2'] },

@@ -72,17 +72,17 @@ export function rangePredicate(prefix: Prefix, low: number, high: number, lowFie
   }
 }
 
-/** number / quantity use the indexed value v (ir.ts "number / quantity") */
+/** number / quantity use the indexed value v, and for sa / eb its precision range [lo, hi] (ir.ts "number / quantity") */
 function valuePredicate(match: NumberMatch | QuantityMatch): Document {
   const { value, low, high } = match;
   switch (match.prefix) {
     case 'eq':
     case 'ap': return { v: { $gte: low, $lte: high } };
     case 'ne': return { $or: [{ v: { $lt: low } }, { v: { $gt: high } }] };
-    case 'gt':
-    case 'sa': return { v: { $gt: value } };
-    case 'lt':
-    case 'eb': return { v: { $lt: value } };
+    case 'gt': return { v: { $gt: value } };
+    case 'lt': return { v: { $lt: value } };
+    case 'sa': return { lo: { $gt: high } };
+    case 'eb': return { hi: { $lt: low } };
     case 'ge': return { v: { $gte: value } };
     case 'le': return { v: { $lte: value } };
   }

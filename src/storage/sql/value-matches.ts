@@ -34,9 +34,9 @@ export function compileValueMatch(match: ValueMatch, column: Column, params: Par
     case 'date':
       return rangePrefix(match.prefix, column('low'), column('high'), match.low, match.high, params);
     case 'number':
-      return valuePrefix(match.prefix, column('value'), match, params);
+      return valuePrefix(match.prefix, column, match, params);
     case 'quantity': {
-      const parts = [valuePrefix(match.prefix, column('value'), match, params)];
+      const parts = [valuePrefix(match.prefix, column, match, params)];
       if (match.system !== undefined && match.code !== undefined) {
         parts.push(nullableEquals(column('system'), match.system, params), `${column('code')} = ${params.bind(match.code)}`);
       } else if (match.code !== undefined) {
@@ -121,17 +121,21 @@ export function rangePrefix(prefix: Prefix, low: string, high: string, sLow: num
   throw new FhirError('invalid-search-value', `Unknown prefix ${String(prefix)}`);
 }
 
-/** number / quantity semantics: the indexed value against the search value and its precision range */
-function valuePrefix(prefix: Prefix, value: string, search: { value: number; low: number; high: number }, params: Params): string {
+/**
+ * number / quantity semantics: the indexed value against the search value and its precision range; sa and eb set the
+ * indexed precision range (or Range) against the search's, as for dates (ir.ts)
+ */
+function valuePrefix(prefix: Prefix, column: Column, search: { value: number; low: number; high: number }, params: Params): string {
+  const value = column('value');
   const within = () => `(${value} >= ${params.bind(search.low)} AND ${value} <= ${params.bind(search.high)})`;
   switch (prefix) {
     case 'eq':
     case 'ap': return within();
     case 'ne': return `NOT ${within()}`;
-    case 'gt':
-    case 'sa': return `${value} > ${params.bind(search.value)}`;
-    case 'lt':
-    case 'eb': return `${value} < ${params.bind(search.value)}`;
+    case 'gt': return `${value} > ${params.bind(search.value)}`;
+    case 'lt': return `${value} < ${params.bind(search.value)}`;
+    case 'sa': return `${column('low')} > ${params.bind(search.high)}`;
+    case 'eb': return `${column('high')} < ${params.bind(search.low)}`;
     case 'ge': return `${value} >= ${params.bind(search.value)}`;
     case 'le': return `${value} <= ${params.bind(search.value)}`;
   }
