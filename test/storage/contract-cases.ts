@@ -66,6 +66,8 @@ export const contractCases: ContractCase[] = [
   { name: 'date eq year contains the day', spec: `${S}#date`, query: query(['Patient'], [birthdate('eq', YEAR_1980)]), expectIds: ['Patient/p1'] },
   { name: 'date eq day inside a stored month does not match', spec: `${S}#date`, query: query(['Patient'], [birthdate('eq', day('1990-01-15'))]), expectIds: [] },
   { name: 'date ne', spec: `${S}#prefix`, query: query(['Patient'], [birthdate('ne', YEAR_1980)]), expectIds: ['Patient/p2'] },
+  // more conditions than PostgreSQL joins (conditions.ts MAX_JOINED_PROBES): each stays a test of the candidate
+  { name: 'date ne, nine times (AND)', spec: `${S}#combining`, query: query(['Patient'], [1970, 1971, 1972, 1973, 1974, 1975, 1976, 1977, 1980].map((year) => birthdate('ne', dateRange(`${year}-01-01T00:00:00.000Z`, `${year}-12-31T23:59:59.999Z`)))), expectIds: ['Patient/p2'] },
   { name: 'date gt', spec: `${S}#prefix`, query: query(['Patient'], [birthdate('gt', YEAR_1985)]), expectIds: ['Patient/p2'] },
   { name: 'date gt within a stored range', spec: `${S}#prefix`, query: query(['Patient'], [birthdate('gt', day('1990-01-20'))]), expectIds: ['Patient/p2'] },
   { name: 'date lt', spec: `${S}#prefix`, query: query(['Patient'], [birthdate('lt', YEAR_1985)]), expectIds: ['Patient/p1'] },

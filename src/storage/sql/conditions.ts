@@ -38,8 +38,13 @@ export function selectivityVaries(value: ValueMatch): boolean {
 /** lookups of one driving condition beyond this many are matched by one OR instead of a UNION */
 const MAX_UNION = 50;
 
+/** probes of one block beyond this many stay per-candidate tests (dialect.unjoinedSubquery) */
+const MAX_JOINED_PROBES = 6;
+
 export class ConditionCompiler {
   private aliasCount = 0;
+  /** probes now compiled end their EXISTS with dialect.unjoinedSubquery */
+  private unjoined = false;
 
   constructor(readonly params: Params, readonly dialect: SqlDialect) {}
 
@@ -66,7 +71,8 @@ export class ConditionCompiler {
     // probes every one of them before its top-N sort (Observation?subject:Patient.name=, 408 references: 1.4 ms),
     // where the sorted key array is probed in order only until the page is full (0.7 ms). So is a key-ordered page's.
     const pinned = keyOrdered || conditions.length > 1 || (driver >= 0 && conditions[driver]!.kind === 'chain');
-    conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias, pinned) : this.probe(condition, alias)));
+    const unjoined = this.unjoined || conditions.length - (driver >= 0 ? 1 : 0) > MAX_JOINED_PROBES;
+    conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias, pinned) : this.unjoinedIf(unjoined, () => this.probe(condition, alias))));
     return terms;
   }
 
@@ -158,19 +164,19 @@ export class ConditionCompiler {
         // candidate's own rows are read by (rkey, seq) rather than walking a value range of the lookup index
         // (one value only: SQLite plans an OR of several seeks as a walk of the parameter's whole range)
         const param = condition.values.length === 1 && seeksLookup(condition.values[0]!) ? `${row}.param` : this.dialect.unindexed(`${row}.param`);
-        const head = `EXISTS (SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row} WHERE ${row}.rkey = ${alias}.rkey`
+        const head = `SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row} WHERE ${row}.rkey = ${alias}.rkey`
           + ` AND ${param} = ${params.bind(condition.param)} AND `;
         const matches = condition.values.map((value) => compileValueMatch(value, (name) => `${row}.${name}`, params, this.dialect));
-        return `${head}${matches.length ? `(${matches.join(' OR ')})` : '1 = 0'})`;
+        return this.exists(`${head}${matches.length ? `(${matches.join(' OR ')})` : '1 = 0'}`);
       }
       case 'composite': {
         if (condition.alternatives.length === 0) return '1 = 0';
-        return `(${condition.alternatives.map((components) => `EXISTS (${this.compositeRows(components, alias)})`).join(' OR ')})`;
+        return `(${condition.alternatives.map((components) => this.exists(this.compositeRows(components, alias))).join(' OR ')})`;
       }
       case 'missing': {
         const row = this.alias('i');
-        const has = `EXISTS (SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row}`
-          + ` WHERE ${row}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${row}.param`)} = ${params.bind(condition.param)})`;
+        const has = this.exists(`SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row}`
+          + ` WHERE ${row}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${row}.param`)} = ${params.bind(condition.param)}`);
         return condition.missing ? `NOT ${has}` : has;
       }
       case 'id':
@@ -190,22 +196,22 @@ export class ConditionCompiler {
         const reference = this.alias('ref');
         const target = this.alias('t');
         // positional placeholders: bind in the order they appear in the text (the param before the nested terms)
-        const head = `EXISTS (SELECT 1 FROM ${INDEX_TABLES.reference.table} ${reference}`
+        const head = `SELECT 1 FROM ${INDEX_TABLES.reference.table} ${reference}`
           + ` JOIN ${RESOURCE_TABLE} ${target} ON ${target}.type = ${reference}.target_type AND ${target}.id = ${reference}.target_id`
           + ` WHERE ${reference}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${reference}.param`)} = ${params.bind(condition.param)}`;
         const terms = [`${target}.deleted = 0`];
         if (condition.targetTypes.length) terms.push(`${target}.type IN (${params.list(condition.targetTypes)})`);
         terms.push(...condition.where.map((inner) => this.probe(inner, target)));
-        return `${head} AND ${terms.join(' AND ')})`;
+        return this.exists(`${head} AND ${terms.join(' AND ')}`);
       }
       case 'has': {
         const reference = this.alias('ref');
         const source = this.alias('s');
-        const head = `EXISTS (SELECT 1 FROM ${INDEX_TABLES.reference.table} ${reference} JOIN ${RESOURCE_TABLE} ${source}`
+        const head = `SELECT 1 FROM ${INDEX_TABLES.reference.table} ${reference} JOIN ${RESOURCE_TABLE} ${source}`
           + ` ON ${source}.rkey = ${reference}.rkey WHERE ${reference}.target_id = ${alias}.id AND ${reference}.target_type = ${alias}.type`
           + ` AND ${reference}.param = ${params.bind(condition.param)} AND ${source}.type = ${params.bind(condition.sourceType)}`
           + ` AND ${source}.deleted = 0`;
-        return `${head}${condition.where.map((inner) => ` AND ${this.probe(inner, source)}`).join('')})`;
+        return this.exists(`${head}${condition.where.map((inner) => ` AND ${this.probe(inner, source)}`).join('')}`);
       }
     }
   }
@@ -224,6 +230,20 @@ export class ConditionCompiler {
     });
     const probe = of ? `${rows[0]}.rkey = ${of}.rkey AND ` : '';
     return `SELECT ${rows[0]}.rkey FROM ${joins.join(' ')} WHERE ${probe}${matches.join(' AND ')}`;
+  }
+
+  private unjoinedIf(unjoined: boolean, compile: () => string): string {
+    const outer = this.unjoined;
+    this.unjoined = unjoined;
+    try {
+      return compile();
+    } finally {
+      this.unjoined = outer;
+    }
+  }
+
+  private exists(subquery: string): string {
+    return `EXISTS (${subquery}${this.unjoined ? this.dialect.unjoinedSubquery : ''})`;
   }
 
   private alias(stem: string): string {
