@@ -61,6 +61,16 @@ function single(name: string, values: string[]): string {
   return values[0]!;
 }
 
+/**
+ * No stored text holds U+0000 (R4 string excludes it, and PostgreSQL's text cannot hold it: it refused such a value
+ * with a 500), so a search for one is a malformed request rather than one that matches nothing.
+ */
+function refuseNul(key: string, values: readonly string[]): void {
+  if (key.includes('\u0000') || values.some((value) => value.includes('\u0000'))) {
+    throw new FhirError('invalid-search-value', `The search parameter "${key.replaceAll('\u0000', '\\u0000')}" contains the character U+0000, which no FHIR string holds`, { expression: [key.replaceAll('\u0000', '')] });
+  }
+}
+
 export async function parseSearch(
   resourceType: string | null,
   query: Record<string, string[]>,
@@ -87,6 +97,7 @@ export async function parseSearch(
   };
   for (const [key, values] of Object.entries(query)) {
     if (key === '_type' || IGNORED.has(key)) continue;
+    refuseNul(key, values);
     try {
       if (key.startsWith('_') && !key.startsWith('_has:') && parseResultParam(key, values, result, types, registry, options)) continue;
       for (const value of values) {

@@ -11,6 +11,7 @@ import { InliningParams, type Params } from './paging.js';
 import { chooseDriver } from './selectivity.js';
 import { INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 import { compileValueMatch, indexedAlternatives, rangePrefix } from './value-matches.js';
+import { allOf, anyOf } from './boolean-terms.js';
 
 type Composite = Extract<Condition, { kind: 'composite' }>;
 
@@ -99,7 +100,7 @@ export class ConditionCompiler {
         return `(${alias}.type, ${alias}.id) IN (SELECT ${reference}.target_type, ${reference}.target_id FROM ${RESOURCE_TABLE} ${source}`
           + ` JOIN ${INDEX_TABLES.reference.table} ${reference} ON ${reference}.rkey = ${source}.rkey`
           + ` AND ${reference}.param = ${this.params.bind(condition.param)}`
-          + ` WHERE ${this.block(source, [condition.sourceType], condition.where).join(' AND ')})`;
+          + ` WHERE ${allOf(this.block(source, [condition.sourceType], condition.where))})`;
       }
       default: {
         const selects = this.lookups(condition);
@@ -125,7 +126,7 @@ export class ConditionCompiler {
         const alternatives = condition.values.flatMap((value) => indexedAlternatives(value, column, values, this.dialect));
         if (alternatives.length > MAX_UNION) {
           const start = head();
-          return [`${start}(${condition.values.map((value) => compileValueMatch(value, column, values, this.dialect)).join(' OR ')})`];
+          return [`${start}(${anyOf(condition.values.map((value) => compileValueMatch(value, column, values, this.dialect)))})`];
         }
         // each head binds the parameter before its alternative binds its values
         return alternatives.map((alternative) => head() + alternative());
@@ -138,7 +139,7 @@ export class ConditionCompiler {
         return [`SELECT ${reference}.rkey FROM ${RESOURCE_TABLE} ${target} JOIN ${INDEX_TABLES.reference.table} ${reference}`
           + ` ON ${reference}.target_id = ${target}.id AND ${reference}.target_type = ${target}.type`
           + ` AND ${reference}.param = ${params.bind(condition.param)}`
-          + ` WHERE ${this.block(target, condition.targetTypes.length ? condition.targetTypes : null, condition.where).join(' AND ')}`];
+          + ` WHERE ${allOf(this.block(target, condition.targetTypes.length ? condition.targetTypes : null, condition.where))}`];
       }
       case 'or': {
         const all: string[] = [];
@@ -167,11 +168,11 @@ export class ConditionCompiler {
         const head = `SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row} WHERE ${row}.rkey = ${alias}.rkey`
           + ` AND ${param} = ${params.bind(condition.param)} AND `;
         const matches = condition.values.map((value) => compileValueMatch(value, (name) => `${row}.${name}`, params, this.dialect));
-        return this.exists(`${head}${matches.length ? `(${matches.join(' OR ')})` : '1 = 0'}`);
+        return this.exists(`${head}${matches.length ? `(${anyOf(matches)})` : '1 = 0'}`);
       }
       case 'composite': {
         if (condition.alternatives.length === 0) return '1 = 0';
-        return `(${condition.alternatives.map((components) => this.exists(this.compositeRows(components, alias))).join(' OR ')})`;
+        return `(${anyOf(condition.alternatives.map((components) => this.exists(this.compositeRows(components, alias))))})`;
       }
       case 'missing': {
         const row = this.alias('i');
@@ -189,9 +190,9 @@ export class ConditionCompiler {
         return `NOT (${this.probe(condition.condition, alias)})`;
       case 'or':
         if (condition.conditions.length === 0) return '1 = 0';
-        return `(${condition.conditions.map((inner) => `(${this.probe(inner, alias)})`).join(' OR ')})`;
+        return `(${anyOf(condition.conditions.map((inner) => `(${this.probe(inner, alias)})`))})`;
       case 'and':
-        return condition.conditions.length ? `(${condition.conditions.map((inner) => this.probe(inner, alias)).join(' AND ')})` : '1 = 1';
+        return condition.conditions.length ? `(${allOf(condition.conditions.map((inner) => this.probe(inner, alias)))})` : '1 = 1';
       case 'chain': {
         const reference = this.alias('ref');
         const target = this.alias('t');
@@ -202,7 +203,7 @@ export class ConditionCompiler {
         const terms = [`${target}.deleted = 0`];
         if (condition.targetTypes.length) terms.push(`${target}.type IN (${params.list(condition.targetTypes)})`);
         terms.push(...condition.where.map((inner) => this.probe(inner, target)));
-        return this.exists(`${head} AND ${terms.join(' AND ')}`);
+        return this.exists(`${head} AND ${allOf(terms)}`);
       }
       case 'has': {
         const reference = this.alias('ref');

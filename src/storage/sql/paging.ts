@@ -6,6 +6,7 @@
 import { FhirError } from '../../fhir/errors.js';
 import type { SqlDialect } from './dialect.js';
 import type { Row, SqlSession } from './session.js';
+import { allOf } from './boolean-terms.js';
 
 export type KeyValue = string | number | null;
 
@@ -145,7 +146,7 @@ export async function fetchPage(session: SqlSession, dialect: SqlDialect, query:
   if (state) where.push(keysetCondition(query.params, query.columns, state.values, backwards ? 'before' : 'after', state.inclusive));
   // the limit is a literal: SQLite peeks at a bound LIMIT while planning, so every run with it bound re-prepared the
   // statement (~20 us for a search page, more for chains); on PostgreSQL it makes one prepared statement per page size
-  const keys = `${query.select}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`
+  const keys = `${query.select}${where.length ? ` WHERE ${allOf(where)}` : ''}`
     + ` ORDER BY ${orderByClause(query.columns, backwards)} LIMIT ${pageLimit(query.count)}`;
   const late = query.late;
   const sql = late

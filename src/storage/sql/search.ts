@@ -11,6 +11,7 @@ import { SNAPSHOT_COLUMN, type SnapshotCounts } from './snapshot-counts.js';
 import { textVersion, textVersionColumns } from './rows.js';
 import type { Row, SqlSession } from './session.js';
 import { RESOURCE_TABLE, sortKeyName } from './tables.js';
+import { allOf } from './boolean-terms.js';
 
 /**
  * Where the statement's values go: bound to `params`, or, when the lookup that drives it is one whose plan depends
@@ -41,7 +42,7 @@ function countStatement(query: SearchQuery, dialect: SqlDialect, withSnapshot = 
   const params = new Params();
   const where = whereClauses(query, statementValues(query, params, dialect), dialect, { count: true });
   const counted = withSnapshot ? `COUNT(*) AS n, ${SNAPSHOT_COLUMN}` : 'COUNT(*) AS n';
-  return { sql: `SELECT ${counted} FROM ${RESOURCE_TABLE} r WHERE ${where.join(' AND ')}`, params: params.values };
+  return { sql: `SELECT ${counted} FROM ${RESOURCE_TABLE} r WHERE ${allOf(where)}`, params: params.values };
 }
 
 export async function countMatches(session: SqlSession, dialect: SqlDialect, query: SearchQuery, options: SearchOptions = {}): Promise<number> {

@@ -7,6 +7,7 @@ import type { Prefix, ValueMatch } from '../../search/ir.js';
 import { normalizeString } from '../../search/normalize.js';
 import type { SqlDialect } from './dialect.js';
 import type { Params } from './paging.js';
+import { anyOf } from './boolean-terms.js';
 
 /** column of the index row being matched, e.g. `i.code` */
 export type Column = (name: string) => string;
@@ -28,7 +29,7 @@ export function compileValueMatch(match: ValueMatch, column: Column, params: Par
       return tokenEquals(column, match.system, match.code, params);
     case 'token-set':
       if (match.codes.length === 0) return '1 = 0';
-      return `(${match.codes.map((code) => tokenEquals(column, code.system, code.code, params)).join(' OR ')})`;
+      return `(${anyOf(match.codes.map((code) => tokenEquals(column, code.system, code.code, params)))})`;
     case 'reference':
       return referenceMatch(match, column, params);
     case 'date':

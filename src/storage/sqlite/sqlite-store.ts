@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { FhirError } from '../../fhir/errors.js';
 import type { FhirStore } from '../port.js';
 import { sqliteDialect } from '../sql/dialect.js';
 import { migrationStatements, SCHEMA_VERSION, SCHEMA_VERSION_TABLE, schemaStatements, SET_SCHEMA_VERSION } from '../sql/schema.js';
@@ -22,13 +23,30 @@ import { AsyncMutex } from './async-mutex.js';
 
 type Connection = Database.Database;
 
+/**
+ * SQLite's compile-time limits on one statement, met by searches nested or combined beyond them (a chain or _has
+ * about 25 levels deep): the client's request is too costly for this engine, not a server failure.
+ */
+const STATEMENT_LIMITS = /^(Expression tree is too large|too many terms in compound SELECT|parser stack overflow|at most \d+ tables in a join|too many SQL variables)/;
+
+function prepareWithinLimits(connection: Connection, sql: string): Database.Statement {
+  try {
+    return connection.prepare(sql);
+  } catch (error) {
+    if (error instanceof Database.SqliteError && STATEMENT_LIMITS.test(error.message)) {
+      throw new FhirError('too-costly', `The search is nested or combined too deeply for the SQLite engine (${error.message}): use fewer levels of chaining or _has, or fewer conditions`);
+    }
+    throw error;
+  }
+}
+
 /** better-sqlite3 is synchronous; statements are prepared once per connection and reused */
 function connectionSession(connection: Connection): SqlSession {
   const statements = new Map<string, Database.Statement>();
   const statement = (sql: string) => {
     let prepared = statements.get(sql);
     if (prepared === undefined) {
-      prepared = connection.prepare(sql);
+      prepared = prepareWithinLimits(connection, sql);
       if (statements.size > 2000) statements.clear();
       statements.set(sql, prepared);
     }
