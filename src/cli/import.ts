@@ -99,9 +99,11 @@ async function main(): Promise<number> {
   const totalBytes = files.reduce((sum, file) => sum + sizes.get(file)!, 0);
   const progress = new Progress(totalBytes, (text) => process.stderr.write(text), process.stderr.isTTY === true);
   const report = createWriteStream(args.report);
+  let matchedByIdentifier = 0;
   const counters = {
     onBytes: (bytes: number) => { progress.bytesDone += bytes; },
     onResources: (count: number) => { progress.resources += count; },
+    onMatchedByIdentifier: (count: number) => { matchedByIdentifier += count; },
     onIssue: (issue: ImportIssue) => {
       progress.errors++;
       report.write(`${JSON.stringify(issue)}\n`);
@@ -145,7 +147,10 @@ async function main(): Promise<number> {
     await new Promise<void>((resolve) => report.end(resolve));
     await ctx.store.close();
   }
-  const summary = `${progress.resources} resources in ${formatDuration(progress.elapsedSeconds())} (${Math.round(progress.rate())}/s)`;
+  const matched = matchedByIdentifier > 0
+    ? ` (${matchedByIdentifier} of them POSTs without ifNoneExist that found a stored resource with the same identifier: kept as stored, not created again)`
+    : '';
+  const summary = `${progress.resources} resources in ${formatDuration(progress.elapsedSeconds())} (${Math.round(progress.rate())}/s)${matched}`;
   if (progress.errors > 0) {
     process.stderr.write(`${summary}; ${progress.errors} failed: see ${path.resolve(args.report)}\n`);
     return 1;

@@ -34,6 +34,8 @@ export interface ImportCounters {
   onBytes(bytes: number): void;
   onResources(count: number): void;
   onIssue(issue: ImportIssue): void;
+  /** POSTs made conditional on their identifier (makeIdempotent) that found a stored resource, which was kept as it was */
+  onMatchedByIdentifier?(count: number): void;
   /** after each NDJSON batch is written, with the number of its last line ($import checkpoints here) */
   onChunkDone?(lastLine: number): Promise<void>;
 }
@@ -69,15 +71,20 @@ function identifierCriteria(resource: Resource): string | undefined {
 
 interface RawEntry { fullUrl?: string; resource?: Resource; request?: { method?: string; url?: string; ifNoneExist?: string } }
 
-/** Makes a Bundle's creates idempotent (see the module comment); the Bundle is changed in place. */
-export function makeIdempotent(bundle: { entry?: RawEntry[] }): void {
-  for (const entry of bundle.entry ?? []) {
+/**
+ * Makes a Bundle's creates idempotent (see the module comment); the Bundle is changed in place. Returns the indexes
+ * of the entries made conditional on their identifier, whose outcome tells whether they matched a stored resource.
+ */
+export function makeIdempotent(bundle: { entry?: RawEntry[] }): number[] {
+  const conditionalOnIdentifier: number[] = [];
+  for (const [index, entry] of (bundle.entry ?? []).entries()) {
     const request = entry.request;
     const resource = entry.resource;
     if (!request || !resource || String(request.method).toUpperCase() !== 'POST' || request.ifNoneExist) continue;
     const criteria = identifierCriteria(resource);
     if (criteria) {
       request.ifNoneExist = criteria;
+      conditionalOnIdentifier.push(index);
       continue;
     }
     const uuid = entry.fullUrl ? UUID_URN.exec(entry.fullUrl)?.[1] : undefined;
@@ -87,6 +94,14 @@ export function makeIdempotent(bundle: { entry?: RawEntry[] }): void {
       resource.id = uuid;
     }
   }
+  return conditionalOnIdentifier;
+}
+
+/** how many of the entries made conditional on their identifier matched a stored resource (200, not 201) */
+function reportMatchedByIdentifier(response: Resource | undefined, conditionalOnIdentifier: readonly number[], counters: ImportCounters): void {
+  const entries = (response?.entry ?? []) as { response?: { status?: string } }[];
+  const matched = conditionalOnIdentifier.filter((index) => entries[index]?.response?.status?.startsWith('200')).length;
+  if (matched > 0) counters.onMatchedByIdentifier?.(matched);
 }
 
 function interactionRequest(baseUrl: string, body: unknown): InteractionRequest {
@@ -135,11 +150,12 @@ export async function importJsonFile(ctx: ServerContext, baseUrl: string, file: 
       : [document];
     bundle = { resourceType: 'Bundle', type: 'transaction', entry: resources.map(writeEntry) };
   }
-  makeIdempotent(bundle);
+  const conditionalOnIdentifier = makeIdempotent(bundle);
   try {
     const result = await batchOrTransaction(ctx, interactionRequest(baseUrl, bundle));
     const ok = reportEntryFailures(file, result.body, counters, (index) => `Bundle.entry[${index}]`);
     counters.onResources(ok);
+    reportMatchedByIdentifier(result.body, conditionalOnIdentifier, counters);
   } catch (error) {
     counters.onIssue(issueFromError(file, 'Bundle', error));
   }
@@ -322,19 +338,21 @@ async function writeReady(ctx: ServerContext, lines: readonly ReadyLine[]): Prom
 async function importChunk(ctx: ServerContext, baseUrl: string, source: string, lines: NdjsonLine[], counters: ImportCounters): Promise<void> {
   const entries = () => lines.map((line) => writeEntry(line.resource!));
   const transactionBundle = { resourceType: 'Bundle', type: 'transaction', entry: entries() };
-  makeIdempotent(transactionBundle);
+  const conditionalOnIdentifier = makeIdempotent(transactionBundle);
   try {
-    await batchOrTransaction(ctx, interactionRequest(baseUrl, transactionBundle));
+    const result = await batchOrTransaction(ctx, interactionRequest(baseUrl, transactionBundle));
     counters.onResources(lines.length);
+    reportMatchedByIdentifier(result.body, conditionalOnIdentifier, counters);
     return;
   } catch (error) {
     if (!(error instanceof FhirError)) throw error;
   }
   const batchBundle = { resourceType: 'Bundle', type: 'batch', entry: entries() };
-  makeIdempotent(batchBundle);
+  const batchConditionalOnIdentifier = makeIdempotent(batchBundle);
   try {
     const result = await batchOrTransaction(ctx, interactionRequest(baseUrl, batchBundle));
     counters.onResources(reportEntryFailures(source, result.body, counters, (index) => `line ${lines[index].line}`));
+    reportMatchedByIdentifier(result.body, batchConditionalOnIdentifier, counters);
   } catch (error) {
     counters.onIssue(issueFromError(source, `lines ${lines[0].line}-${lines[lines.length - 1].line}`, error));
   }

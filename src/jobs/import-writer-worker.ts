@@ -17,7 +17,7 @@ export type WriterRequest =
 
 export type WriterReply =
   | { kind: 'ready' }
-  | { kind: 'done'; seq: number; resources: number; issues: ImportIssue[]; wroteSearchParameter: boolean }
+  | { kind: 'done'; seq: number; resources: number; issues: ImportIssue[]; wroteSearchParameter: boolean; matchedByIdentifier: number }
   | { kind: 'failed'; seq?: number; error: string }
   | { kind: 'closed' };
 

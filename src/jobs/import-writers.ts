@@ -86,14 +86,16 @@ export async function prepareAndWrite(
   await turns.wait(seq);
   const issues: ImportIssue[] = [];
   let resources = 0;
+  let matchedByIdentifier = 0;
   // a failure keeps the turn: the import stops there, and no later chunk is written after a gap
   const wroteSearchParameter = await importPrepared(ctx, baseUrl, chunk.source, chunk.lines, prepared, {
     onBytes: () => undefined,
     onResources: (count) => { resources += count; },
     onIssue: (issue) => { issues.push(issue); },
+    onMatchedByIdentifier: (count) => { matchedByIdentifier += count; },
   });
   turns.pass(seq);
-  return { kind: 'done', seq, resources, issues, wroteSearchParameter };
+  return { kind: 'done', seq, resources, issues, wroteSearchParameter, matchedByIdentifier };
 }
 
 /**
@@ -185,6 +187,7 @@ export function startImportWriters(count: number, baseUrl: string, config: Confi
           if (reply.kind === 'failed') return reject(new Error(`import writer: ${reply.error}`));
           for (const issue of reply.issues) counters.onIssue(issue);
           counters.onResources(reply.resources);
+          if (reply.matchedByIdentifier > 0) counters.onMatchedByIdentifier?.(reply.matchedByIdentifier);
           counters.onBytes(chunk.lines.reduce((sum, line) => sum + line.bytes, 0));
           resolve();
         };

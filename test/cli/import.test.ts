@@ -75,6 +75,19 @@ t.test('--workers 1: a re-run by two importers taking turns reports the same lin
   t.same(await counts(), { Patient: 3, Observation: 1, Organization: 1 });
 });
 
+t.test('a POST that finds a stored resource with its identifier is kept as stored, and the summary says how many', async (t) => {
+  const folder = path.join(work, 'same-identifier');
+  fs.mkdirSync(folder);
+  const organization = (name: string) => ({ resourceType: 'Organization', identifier: [{ system: 'urn:org', value: 'clinic-1' }], name });
+  for (const [file, name] of [['1.json', 'Clinic version 1'], ['2.json', 'Clinic version 2']]) {
+    fs.writeFileSync(path.join(folder, file!), JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: 'Organization' }, resource: organization(name!) }] }));
+  }
+  const run = runImport('--report', path.join(work, 'report4.ndjson'), folder);
+  t.equal(run.status, 0, `exit code (stderr: ${run.stderr.slice(-400)})`);
+  t.match(run.stderr, /2 resources in .*\(1 of them POSTs without ifNoneExist that found a stored resource with the same identifier: kept as stored, not created again\); no errors/);
+  t.equal((await counts()).Organization, 2, 'one new Organization besides the earlier test\'s');
+});
+
 t.test('usage errors exit 2', async (t) => {
   t.equal(runImport().status, 2);
   t.equal(runImport('--bogus', input).status, 2);
