@@ -89,6 +89,8 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: ServerContext
       url: `/${compartmentType}/:id/$everything`,
       handler: handler(ctx, everything, (request) => ({ resourceType: compartmentType, id: (request.params as { id: string }).id })),
     });
+    // the type level, so that it is answered as the operation (not supported) rather than as a read of id "$everything"
+    app.route({ method: ['GET', 'POST'], url: `/${compartmentType}/$everything`, handler: handler(ctx, everything, () => ({ resourceType: compartmentType })) });
   }
   registerBulkDataRoutes(app, ctx);
 }

@@ -17,7 +17,7 @@ export async function assertReadable(store: FhirStore, req: InteractionRequest, 
   if (page.items.length === 0) throw notFound(version.resourceType, version.id);
 }
 
-function etagMatches(header: string, versionId: number): boolean {
+export function etagMatches(header: string, versionId: number): boolean {
   return header.split(',').some((tag) => {
     const value = tag.trim();
     return value === '*' || value.replace(/^W\//, '').replace(/"/g, '') === String(versionId);
@@ -50,9 +50,8 @@ export function presentResource(ctx: ServerContext, req: InteractionRequest, res
   return selectElements(ctx.definitions, summarize(ctx.definitions, resource, summary), elements);
 }
 
-export async function read(ctx: ServerContext, req: InteractionRequest): Promise<InteractionResult> {
-  const resourceType = req.resourceType!;
-  const id = req.id!;
+/** The current version as read finds it: 404 when unknown or outside the access rules, 410 (http.html#read) when deleted. */
+export async function readCurrent(ctx: ServerContext, req: InteractionRequest, resourceType: string, id: string): Promise<StoredVersion> {
   assertValidId(id);
   const current = await ctx.store.read(resourceType, id);
   if (!current) throw notFound(resourceType, id);
@@ -60,6 +59,11 @@ export async function read(ctx: ServerContext, req: InteractionRequest): Promise
     throw new FhirError('gone', `${resourceType}/${id} was deleted (version ${current.versionId})`, { headers: versionHeaders(current) });
   }
   await assertReadable(ctx.store, req, current);
+  return current;
+}
+
+export async function read(ctx: ServerContext, req: InteractionRequest): Promise<InteractionResult> {
+  const current = await readCurrent(ctx, req, req.resourceType!, req.id!);
   const headers = versionHeaders(current);
   const ifNoneMatch = req.headers['if-none-match'];
   const ifModifiedSince = req.headers['if-modified-since'];

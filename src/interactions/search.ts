@@ -45,6 +45,15 @@ function ignoredOutcomeIssues(ignored: string[]): Issue[] {
   }));
 }
 
+/** What a Bundle says when the page size asked for (`_count`) exceeded FHIR_MAX_COUNT and was clamped to it. */
+export function countClampedIssue(limit: { requested: number; max: number }): Issue {
+  return {
+    severity: 'information', code: 'informational', errorCode: 'invalid-count',
+    diagnostics: `_count=${limit.requested} exceeds the server maximum; pages hold at most ${limit.max} resources`,
+    expression: ['_count'],
+  };
+}
+
 /** ValueSet resources stored on this server, for :in / :not-in (R4 search.html#token) */
 function storedValueSetResolver(ctx: ServerContext): (url: string) => Promise<R4.ValueSet | undefined> {
   return async (url) => {
@@ -87,13 +96,7 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
   const searchedAt = performance.now();
   const found = page.items.filter((version) => !version.deleted);
   const issues: Issue[] = ignoredOutcomeIssues(parsed.ignored);
-  if (parsed.countLimited) {
-    issues.push({
-      severity: 'information', code: 'informational', errorCode: 'invalid-count',
-      diagnostics: `_count=${parsed.countLimited.requested} exceeds the server maximum; pages hold at most ${parsed.countLimited.max} resources`,
-      expression: ['_count'],
-    });
-  }
+  if (parsed.countLimited) issues.push(countClampedIssue(parsed.countLimited));
   const entries: BundleEntry[] = [];
   const present = (resource: Resource) => summarize(ctx.definitions, resource, summary);
   // a match shown whole goes out as the text the store holds (response/raw-json.ts)

@@ -61,7 +61,7 @@ t.test('$everything pages through the whole compartment', async (t) => {
   t.equal(patient.total, 4);
   t.same((await allPages('/fhir/Patient/p1/$everything?_type=Observation,Condition')).ids, ['Condition/c1', 'Observation/o1']);
   t.same((await allPages('/fhir/Patient/p1/$everything?_since=2999-01-01T00:00:00Z')).ids, []);
-  t.same((await allPages('/fhir/Encounter/e1/$everything')).ids, ['Encounter/e1', 'Observation/o1']);
+  t.same((await allPages('/fhir/Encounter/e1/$everything')).ids, ['Encounter/e1', 'Observation/o1', 'Patient/p1'], 'the Encounter, its compartment and its subject Patient');
   const errors: [string, number][] = [
     ['/fhir/Patient/nobody/$everything', 404],
     ['/fhir/Patient/p1/$everything?_count=0', 400],
