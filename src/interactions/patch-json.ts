@@ -24,6 +24,27 @@ function isJsonPatchFailure(error: unknown): error is JsonPatchFailure {
   return error instanceof Error && typeof (error as { name?: unknown }).name === 'string' && /^[A-Z_]+$/.test(error.name);
 }
 
+const atOperation = (index: number | undefined) => (index === undefined ? '' : ` (operation ${index})`);
+
+function notApplicable(index: number | undefined, reason: string): FhirError {
+  return new FhirError('unprocessable-resource', `JSON Patch could not be applied${atOperation(index)}: ${reason}`, { issueCode: 'processing' });
+}
+
+/**
+ * fast-json-patch refuses a `__proto__` step with a plain TypeError rather than one of its errors. No resource
+ * has an element of that name, so such a path is unresolvable like any other missing one.
+ */
+function assertNoPrototypeStep(operations: unknown[]): void {
+  operations.forEach((operation, index) => {
+    const { path, from } = (typeof operation === 'object' && operation !== null ? operation : {}) as { path?: unknown; from?: unknown };
+    for (const pointer of [path, from]) {
+      if (typeof pointer === 'string' && pointer.split('/').includes('__proto__')) {
+        throw notApplicable(index, `"${pointer}" goes through "__proto__", which is no element of a resource`);
+      }
+    }
+  });
+}
+
 /** Returns the patched copy; the input resource is left untouched. */
 export function applyJsonPatch(resource: Resource, patch: unknown): Resource {
   if (!Array.isArray(patch)) {
@@ -31,20 +52,18 @@ export function applyJsonPatch(resource: Resource, patch: unknown): Resource {
       issueCode: 'structure',
     });
   }
+  assertNoPrototypeStep(patch);
   const target = structuredClone(resource);
   let patched: Resource;
   try {
     patched = jsonPatch.applyPatch(target, patch as Operation[], true, true).newDocument as Resource;
   } catch (error) {
     if (!isJsonPatchFailure(error)) throw error;
-    const where = error.index === undefined ? '' : ` (operation ${error.index})`;
     const firstLine = error.message.split('\n')[0];
     if (MALFORMED_PATCH_ERRORS.has(error.name)) {
-      throw new FhirError('invalid-parameter', `Malformed JSON Patch${where}: ${firstLine}`, { issueCode: 'structure' });
+      throw new FhirError('invalid-parameter', `Malformed JSON Patch${atOperation(error.index)}: ${firstLine}`, { issueCode: 'structure' });
     }
-    throw new FhirError('unprocessable-resource', `JSON Patch could not be applied${where}: ${firstLine}`, {
-      issueCode: 'processing',
-    });
+    throw notApplicable(error.index, firstLine);
   }
   assertIdentityUnchanged(resource, patched);
   return patched;

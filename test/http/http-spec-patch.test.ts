@@ -30,6 +30,10 @@ t.test('R4 http.html#patch status codes', async (t) => {
     { name: 'FHIRPath Patch giving an invalid resource -> 422', contentType: FHIR_JSON, payload: fhirPathPatch('add', 'Patient', 'birthDate', { valueString: 'not a date' }), status: 422, errorCode: 'unprocessable-resource' },
     { name: 'JSON Patch with an unknown element -> 422', contentType: JSON_PATCH, payload: [{ op: 'add', path: '/favouriteColour', value: 'blue' }], status: 422, errorCode: 'unprocessable-resource' },
     { name: 'failed test operation -> 422', contentType: JSON_PATCH, payload: [{ op: 'test', path: '/gender', value: 'male' }], status: 422, errorCode: 'unprocessable-resource' },
+    { name: 'JSON Patch through __proto__ -> 422', contentType: JSON_PATCH, payload: [{ op: 'add', path: '/__proto__/x', value: 1 }], status: 422, errorCode: 'unprocessable-resource' },
+    { name: 'JSON Patch into an array\'s __proto__ -> 422', contentType: JSON_PATCH, payload: [{ op: 'add', path: '/identifier/__proto__', value: 1 }], status: 422, errorCode: 'unprocessable-resource' },
+    { name: 'JSON Patch copying from __proto__ -> 422', contentType: JSON_PATCH, payload: [{ op: 'copy', from: '/__proto__', path: '/x' }], status: 422, errorCode: 'unprocessable-resource' },
+    { name: 'JSON Patch through constructor/prototype -> 422', contentType: JSON_PATCH, payload: [{ op: 'add', path: '/constructor/prototype/x', value: 1 }], status: 422, errorCode: 'unprocessable-resource' },
     { name: 'patch changing the id -> 422', contentType: JSON_PATCH, payload: [{ op: 'replace', path: '/id', value: 'other' }], status: 422, errorCode: 'unprocessable-resource' },
     { name: 'malformed JSON Patch -> 400', contentType: JSON_PATCH, payload: [{ op: 'frobnicate', path: '/gender' }], status: 400 },
     { name: 'unsupported patch media type -> 415', contentType: 'application/xml-patch+xml', payload: '<diff/>', status: 415 },
@@ -48,6 +52,25 @@ t.test('R4 http.html#patch status codes', async (t) => {
   }
   const unchanged = await http.inject({ method: 'GET', url: '/fhir/Patient/patch-1' });
   t.equal(unchanged.headers.etag, 'W/"1"', 'no failed patch stored a version');
+});
+
+t.test('R4 http.html#transaction: a Binary JSON Patch entry that cannot be applied fails like a direct PATCH (422)', async (t) => {
+  const binaryPatch = (operations: unknown[]) => ({ resourceType: 'Binary', contentType: JSON_PATCH, data: Buffer.from(JSON.stringify(operations)).toString('base64') });
+  const bundle = (type: string, path: string) => ({
+    resourceType: 'Bundle', type,
+    entry: [{ resource: binaryPatch([{ op: 'add', path, value: 1 }]), request: { method: 'PATCH', url: 'Patient/patch-1' } }],
+  });
+  for (const path of ['/__proto__/x', '/constructor/prototype/x']) {
+    const transaction = await http.inject({ method: 'POST', url: '/fhir', headers: { 'content-type': FHIR_JSON }, payload: bundle('transaction', path) });
+    t.equal(transaction.statusCode, 422, `transaction, ${path}`);
+    t.equal(firstIssue(transaction.body).errorCode, 'unprocessable-resource', `transaction, ${path}: error code`);
+    const batch = await http.inject({ method: 'POST', url: '/fhir', headers: { 'content-type': FHIR_JSON }, payload: bundle('batch', path) });
+    t.equal(batch.statusCode, 200, `batch, ${path}`);
+    const entry = json(batch.body).entry[0];
+    t.equal(entry.response.status, '422 Unprocessable Entity', `batch, ${path}: entry status`);
+    t.equal(entry.response.outcome?.issue?.[0]?.details?.coding?.[0]?.code, 'unprocessable-resource', `batch, ${path}: entry error code`);
+  }
+  t.equal((await http.inject({ method: 'GET', url: '/fhir/Patient/patch-1' })).headers.etag, 'W/"1"', 'nothing was written');
 });
 
 t.test('R4 http.html#patch: success is processed like an update (200, ETag, Last-Modified, Prefer)', async (t) => {
