@@ -1,9 +1,11 @@
 /**
  * Request body parsers. Only JSON media types (FHIR, plain, JSON Patch) and form bodies (POST _search)
- * are accepted; Fastify answers anything else with FST_ERR_CTP_INVALID_MEDIA_TYPE, mapped to 415.
+ * are accepted; Fastify answers anything else with FST_ERR_CTP_INVALID_MEDIA_TYPE, mapped to 415. A JSON body
+ * whose fhirVersion parameter names another FHIR release is a 415 too (R4 http.html#version-parameter).
  */
 import type { FastifyInstance } from 'fastify';
 import { FhirError } from '../fhir/errors.js';
+import { assertServedContentVersion } from './negotiation.js';
 
 export const JSON_BODY_TYPES = ['application/fhir+json', 'application/json+fhir', 'application/json', 'application/json-patch+json'];
 export const FORM_BODY_TYPE = 'application/x-www-form-urlencoded';
@@ -32,8 +34,9 @@ export function parseForm(text: string): Record<string, string[]> {
 
 export function registerBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(JSON_BODY_TYPES, { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser(JSON_BODY_TYPES, { parseAs: 'string' }, (request, body, done) => {
     try {
+      assertServedContentVersion(request.headers['content-type'] ?? '');
       done(null, parseJsonBody(body as string));
     } catch (error) {
       done(error as Error, undefined);

@@ -1,7 +1,8 @@
 /**
- * Content negotiation (R4 http.html#mime-type, #format): JSON only. `_format` wins over Accept.
- * XML (or any other format) asked for explicitly is a 406; a body in another media type is a 415
- * (raised by Fastify's content-type parsing, mapped in error-mapper.ts).
+ * Content negotiation (R4 http.html#mime-type, #format, #version-parameter): JSON only, FHIR R4 only.
+ * `_format` wins over Accept. XML (or any other format or FHIR version) asked for explicitly is a 406; a body in
+ * another media type is a 415 (raised by Fastify's content-type parsing, mapped in error-mapper.ts), and so is
+ * one in another FHIR version (body-parsers.ts).
  */
 import { FhirError } from '../fhir/errors.js';
 import type { InteractionRequest, PreferReturn } from '../interactions/types.js';
@@ -33,18 +34,44 @@ export function negotiateResponseType(format: string | undefined, accept: string
   return mediaType;
 }
 
+/** R4 http.html#version-parameter: R4 is "4.0"; a full R4 release number (4.0.1) names it too. */
+const SERVED_FHIR_VERSION = /^4\.0(\.\d+)?$/;
+const SERVED_VERSION_TEXT = 'this server serves FHIR R4 (fhirVersion=4.0)';
+
+interface MediaRange { type: string; quality: number; fhirVersion?: string }
+
+function parseMediaRange(text: string): MediaRange {
+  const [type, ...params] = text.split(';').map((part) => part.trim());
+  const range: MediaRange = { type: type.toLowerCase(), quality: 1 };
+  for (const param of params) {
+    const [name, value = ''] = param.split('=').map((part) => part.trim());
+    if (name.toLowerCase() === 'q') range.quality = Number(value);
+    else if (name.toLowerCase() === 'fhirversion') range.fhirVersion = value.replace(/^"|"$/g, '');
+  }
+  return range;
+}
+
+const servesVersionOf = (range: MediaRange) => range.fhirVersion === undefined || SERVED_FHIR_VERSION.test(range.fhirVersion);
+
+/** A request body's Content-Type naming another FHIR version is a 415 (R4 http.html#version-parameter). */
+export function assertServedContentVersion(contentType: string): void {
+  const range = parseMediaRange(contentType);
+  if (!servesVersionOf(range)) {
+    throw new FhirError('invalid-content-type', `Content-Type "${contentType}" sends FHIR version ${range.fhirVersion}; ${SERVED_VERSION_TEXT}`);
+  }
+}
+
 function negotiate(format: string | undefined, accept: string | undefined): string {
   if (format !== undefined) {
-    const mediaType = FORMAT_ALIASES[format.split(';')[0].trim().toLowerCase()];
+    const range = parseMediaRange(format);
+    // an unencoded `+` in the query string arrives as a space: _format=application/fhir+json
+    const mediaType = FORMAT_ALIASES[range.type.replace(/\s+/g, '+')];
     if (!mediaType) throw new FhirError('not-acceptable', `_format "${format}" is not supported; this server speaks JSON (json, application/fhir+json, application/json)`);
+    if (!servesVersionOf(range)) throw new FhirError('not-acceptable', `_format "${format}" asks for FHIR version ${range.fhirVersion}; ${SERVED_VERSION_TEXT}`);
     return mediaType;
   }
   if (!accept || !accept.trim()) return FHIR_JSON;
-  const stated = accept.split(',').map((range) => {
-    const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
-    const q = params.find((p) => p.startsWith('q='));
-    return { type, quality: q ? Number(q.slice(2)) : 1 };
-  }).filter((range) => range.type);
+  const stated = accept.split(',').map(parseMediaRange).filter((range) => range.type);
   if (stated.length === 0) return FHIR_JSON;
   // RFC 7231 5.3.1: q=0 means "not acceptable", so an Accept of only such ranges accepts nothing we produce
   const ranges = stated.filter((range) => range.quality > 0);
@@ -52,7 +79,11 @@ function negotiate(format: string | undefined, accept: string | undefined): stri
   if (jsonRanges.length === 0) {
     throw new FhirError('not-acceptable', `Accept "${accept}" asks for a format this server does not produce; it serves application/fhir+json`);
   }
-  const onlyPlainJson = jsonRanges.every((range) => range.type === PLAIN_JSON);
+  const servedRanges = jsonRanges.filter(servesVersionOf);
+  if (servedRanges.length === 0) {
+    throw new FhirError('not-acceptable', `Accept "${accept}" asks for FHIR version ${jsonRanges[0].fhirVersion}; ${SERVED_VERSION_TEXT}`);
+  }
+  const onlyPlainJson = servedRanges.every((range) => range.type === PLAIN_JSON);
   return onlyPlainJson ? PLAIN_JSON : FHIR_JSON;
 }
 
