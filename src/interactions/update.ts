@@ -1,6 +1,6 @@
 /**
  * update (R4 http.html#update), update-as-create with a client id, versioned update with If-Match
- * (http.html#concurrency) and conditional update `PUT Type?query` (http.html#cond-update).
+ * (http.html#concurrency), If-None-Match (RFC 9110 13.1.2) and conditional update `PUT Type?query` (http.html#cond-update).
  */
 import { FhirError } from '../fhir/errors.js';
 import { newId } from '../fhir/ids.js';
@@ -8,6 +8,7 @@ import type { Resource } from '../fhir/types.js';
 import type { FhirStore, StoredVersion } from '../storage/port.js';
 import { findConditionalMatches } from './conditional.js';
 import { settleInlineReferences } from './inline-references.js';
+import { etagMatches } from './read.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 import { assertValidId, resourceBody, writeResourceVersion, writeResponse } from './write-version.js';
 
@@ -39,10 +40,22 @@ export function checkIfMatch(header: string | undefined, current: StoredVersion 
   }
 }
 
+/**
+ * If-None-Match on a write (RFC 9110 section 13.1.2): `*` or the current version's ETag is false when the resource has
+ * a current version, and then the method is not performed (412). Also request.ifNoneMatch of a transaction entry.
+ */
+export function checkIfNoneMatch(header: string | undefined, current: StoredVersion | undefined, reference: string): void {
+  if (header === undefined || current === undefined || current.deleted) return;
+  if (etagMatches(header, current.versionId)) {
+    throw new FhirError('precondition-failed', `If-None-Match ${header} given but ${reference} exists (version W/"${current.versionId}")`);
+  }
+}
+
 async function writeUpdate(ctx: ServerContext, store: FhirStore, req: InteractionRequest, resource: Resource, id: string): Promise<InteractionResult> {
   const reference = `${resource.resourceType}/${id}`;
   const current = await store.read(resource.resourceType, id);
   checkIfMatch(req.headers['if-match'], current, reference);
+  checkIfNoneMatch(req.headers['if-none-match'], current, reference);
   const exists = current !== undefined && !current.deleted;
   const settled = await settleInlineReferences(ctx, req, store, resource);
   const version = await writeResourceVersion(ctx, store, { resource: settled, id, method: 'PUT', previous: current });

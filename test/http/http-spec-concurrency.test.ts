@@ -3,7 +3,9 @@
  * does not match, the server returns a 412 Precondition Failed status code instead of updating the resource",
  * and transaction.html lets Bundle.entry.request.ifMatch guard a DELETE the same way. RFC 7232 section 3.1:
  * a server MUST NOT perform the method when If-Match is false, and `If-Match: *` is false when the resource
- * has no current representation.
+ * has no current representation. RFC 9110 section 13.1.2: `If-None-Match: *` on a PUT is false when the resource
+ * has a current representation (so a create never overwrites), as is a listed ETag matching the current one; the
+ * server then answers 412 and does not perform the method. transaction.html's request.ifNoneMatch does the same.
  */
 import t from 'tap';
 import { createTestServer, FHIR_JSON, firstIssue } from './context.js';
@@ -54,6 +56,36 @@ t.test('R4 http.html#concurrency + RFC 7232 3.1: If-Match: * on update and patch
     t.equal(response.statusCode, c.status, c.name);
   }
   t.equal((await http.inject({ method: 'GET', url: '/fhir/Patient/star-missing' })).statusCode, 404, 'the failed If-Match created nothing');
+});
+
+t.test('RFC 9110 13.1.2: If-None-Match on update', async (t) => {
+  await put('none-1');
+  await put('none-gone');
+  await http.inject({ method: 'DELETE', url: '/fhir/Patient/none-gone' });
+  const cases = [
+    { name: 'If-None-Match: * on an existing resource -> 412, not updated', id: 'none-1', ifNoneMatch: '*', status: 412, etagAfter: 'W/"1"' },
+    { name: 'If-None-Match of the current version -> 412', id: 'none-1', ifNoneMatch: 'W/"1"', status: 412, etagAfter: 'W/"1"' },
+    { name: 'If-None-Match of another version -> 200', id: 'none-1', ifNoneMatch: 'W/"7", W/"8"', status: 200, etagAfter: 'W/"2"' },
+    { name: 'If-None-Match: * on an unknown resource -> 201, created', id: 'none-new', ifNoneMatch: '*', status: 201, etagAfter: 'W/"1"' },
+    { name: 'If-None-Match: * on a deleted resource -> 201 (no current representation)', id: 'none-gone', ifNoneMatch: '*', status: 201, etagAfter: 'W/"3"' },
+  ];
+  for (const c of cases) {
+    const response = await http.inject({ method: 'PUT', url: `/fhir/Patient/${c.id}`, headers: { ...H, 'if-none-match': c.ifNoneMatch }, payload: patient(c.id) });
+    t.equal(response.statusCode, c.status, c.name);
+    if (c.status === 412) {
+      t.equal(response.headers['content-type'], 'application/fhir+json; charset=utf-8', `${c.name}: OperationOutcome`);
+      t.equal(firstIssue(response.body).errorCode, 'precondition-failed', `${c.name}: error code`);
+    }
+    t.equal((await http.inject({ method: 'GET', url: `/fhir/Patient/${c.id}` })).headers.etag, c.etagAfter, `${c.name}: version afterwards`);
+  }
+  const conditional = await http.inject({ method: 'PUT', url: '/fhir/Patient?_id=none-1', headers: { ...H, 'if-none-match': '*' }, payload: patient('none-1') });
+  t.equal(conditional.statusCode, 412, 'conditional update matching an existing resource with If-None-Match: * -> 412');
+  const transaction = await http.inject({
+    method: 'POST', url: '/fhir', headers: H,
+    payload: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: patient('none-1'), request: { method: 'PUT', url: 'Patient/none-1', ifNoneMatch: '*' } }] },
+  });
+  t.equal(transaction.statusCode, 412, 'transaction entry request.ifNoneMatch * on an existing resource -> 412');
+  t.equal(firstIssue(transaction.body).errorCode, 'precondition-failed', 'transaction entry: error code');
 });
 
 t.test('every OperationOutcome and Bundle returned here is valid R4', async (t) => {
