@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import { loadCapabilityTemplate } from './interactions/capability-template.js';
 import type { ServerContext } from './interactions/types.js';
 import { registerBodyParsers } from './http/body-parsers.js';
-import { sendError, sendRouteNotFound } from './http/error-mapper.js';
+import { sendClientError, sendError, sendRouteNotFound } from './http/error-mapper.js';
 import { registerOperationRoutes } from './http/routes-operations.js';
 import { restRoutePatterns } from './http/route-table.js';
 import { registerRestRoutes } from './http/routes.js';
@@ -28,6 +28,8 @@ export function buildApp(ctx: ServerContext, options: BuildAppOptions = {}): Fas
     ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger: logger as FastifyServerOptions['logger'] }),
     ...(quiet ? { childLoggerFactory: (parent: FastifyBaseLogger) => parent } : {}),
     bodyLimit: ctx.config.bodyLimit,
+    clientErrorHandler: sendClientError,
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
     disableRequestLogging: true,
     exposeHeadRoutes: false,
   }) as unknown as FastifyInstance;

@@ -1,12 +1,17 @@
 /**
  * The one place errors become HTTP responses (DESIGN.md "Rules that hold everywhere"):
  * FhirError -> its status, headers and OperationOutcome; Fastify's own errors -> the matching 4xx;
+ * requests Node's HTTP parser refuses before Fastify sees them -> the matching 4xx/501 on the socket;
  * anything else -> 500 'exception', logged with its stack. A client error is never a 5xx.
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FhirError, type ErrorCode } from '../fhir/errors.js';
 import { errorOutcome } from '../fhir/operation-outcome.js';
 import type { Resource } from '../fhir/types.js';
+import { serializeBody } from '../response/raw-json.js';
+import { FHIR_JSON } from './negotiation.js';
 import { writeResource } from './reply.js';
 
 const FASTIFY_ERROR_CODES: Record<string, ErrorCode> = {
@@ -17,6 +22,7 @@ const FASTIFY_ERROR_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-parameter',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid-json',
   FST_ERR_NOT_FOUND: 'not-found',
+  FST_ERR_BAD_URL: 'invalid-parameter',
 };
 
 function fastifyErrorMessage(code: ErrorCode, error: FastifyError, request: FastifyRequest): string {
@@ -25,6 +31,9 @@ function fastifyErrorMessage(code: ErrorCode, error: FastifyError, request: Fast
       return `Content-Type "${request.headers['content-type'] ?? ''}" is not accepted; send application/fhir+json (application/x-www-form-urlencoded for POST _search)`;
     case 'payload-too-large':
       return `The request body exceeds the server limit of ${request.server.initialConfig.bodyLimit} bytes`;
+    case 'invalid-parameter':
+      if (error.code === 'FST_ERR_BAD_URL') return `The URL ${request.url} is not validly percent-encoded (RFC 3986 section 2.1)`;
+      return error.message;
     default:
       return error.message;
   }
@@ -55,4 +64,39 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
 export function sendRouteNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = request.url.split('?')[0];
   return sendError(new FhirError('not-found', `No FHIR endpoint at ${request.method} ${path}`), request, reply);
+}
+
+/** Whether Node's header size limit was reached within the request line, i.e. by the URL rather than header fields. */
+function requestLineTooLong(rawPacket: unknown): boolean {
+  if (!Buffer.isBuffer(rawPacket) || !/^[A-Z-]+ /.test(rawPacket.subarray(0, 16).toString('latin1'))) return false;
+  const lineEnd = rawPacket.indexOf('\r\n');
+  return lineEnd === -1 || lineEnd >= http.maxHeaderSize;
+}
+
+/** Node's 'clientError' (its parser's codes, HPE_*); rawPacket is the Buffer it was parsing, whatever Fastify's type says. */
+function clientErrorToFhirError(error: ConnectionError): FhirError {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new FhirError('invalid-parameter', 'The request was not received in time', { status: 408, issueCode: 'timeout' });
+    case 'HPE_HEADER_OVERFLOW':
+      return requestLineTooLong(error.rawPacket)
+        ? new FhirError('invalid-parameter', `The URL is longer than the server reads (${http.maxHeaderSize} bytes with the headers); send long searches as POST [type]/_search`, { status: 414, issueCode: 'too-long' })
+        : new FhirError('invalid-parameter', `The request headers exceed the server limit of ${http.maxHeaderSize} bytes`, { status: 431, issueCode: 'too-long' });
+    case 'HPE_INVALID_METHOD':
+      return new FhirError('not-supported', 'The request method is not one this server implements');
+    default:
+      return new FhirError('invalid-parameter', `The request is not valid HTTP/1.1 (${error.code ?? error.message})`);
+  }
+}
+
+/** Fastify's clientErrorHandler: answers on the raw socket, as its default handler does, but with an OperationOutcome. */
+export function sendClientError(error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const fhirError = clientErrorToFhirError(error);
+    const body = serializeBody(errorOutcome(fhirError));
+    socket.write(`HTTP/1.1 ${fhirError.status} ${http.STATUS_CODES[fhirError.status]}\r\nContent-Type: ${FHIR_JSON}; charset=utf-8\r\n`
+      + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }

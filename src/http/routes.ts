@@ -3,6 +3,7 @@
  * every method: a method the pattern or the resource type does not serve is a 405 with Allow, an unknown
  * resource type a 404, so no request reaches an interaction it was not declared for.
  */
+import http from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { FhirError } from '../fhir/errors.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from '../interactions/types.js';
@@ -32,11 +33,13 @@ export interface RoutePattern {
   methods: Partial<Record<'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', MethodBinding>>;
 }
 
-const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'];
+/** Every method Node's HTTP parser accepts except CONNECT (a proxy's), OPTIONS, TRACE and WebDAV's included. */
+const ALL_METHODS: HTTPMethods[] = http.METHODS.filter((method) => method !== 'CONNECT');
 
 export interface RouteParams { type?: string; id?: string; vid?: string; compartmentType?: string }
 
 export function registerRestRoutes(app: FastifyInstance, ctx: ServerContext, template: CapabilityTemplate, patterns: RoutePattern[]): void {
+  for (const method of ALL_METHODS) if (!app.supportedMethods.includes(method)) app.addHttpMethod(method);
   const systemCodes = systemInteractions(template);
   const typeCodes = new Map<string, Set<string>>();
   const codesFor = (resourceType: string) => {

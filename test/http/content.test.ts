@@ -54,6 +54,7 @@ t.test('request bodies: media types, malformed JSON, size limit', async (t) => {
   }
 });
 
+// RFC 9110 15.5.6: a method the target resource does not support (any method, also OPTIONS, TRACE, WebDAV's) is a 405 with Allow
 t.test('R4 http.html: unknown types 404, unsupported methods 405 with Allow, unknown routes 404', async (t) => {
   const cases = [
     { name: 'unknown resource type', method: 'GET', url: '/fhir/Patients/1', status: 404, code: 'not-found' },
@@ -61,6 +62,11 @@ t.test('R4 http.html: unknown types 404, unsupported methods 405 with Allow, unk
     { name: 'POST on an instance', method: 'POST', url: '/fhir/Patient/neg', status: 405, allow: /GET/ },
     { name: 'DELETE history', method: 'DELETE', url: '/fhir/Patient/neg/_history', status: 405, allow: /^GET, HEAD$/ },
     { name: 'PUT metadata', method: 'PUT', url: '/fhir/metadata', status: 405, allow: /^GET, HEAD$/ },
+    { name: 'OPTIONS on an instance', method: 'OPTIONS', url: '/fhir/Patient/neg', status: 405, allow: /^GET, PUT, DELETE, PATCH, HEAD$/ },
+    { name: 'TRACE on an instance', method: 'TRACE', url: '/fhir/Patient/neg', status: 405, allow: /^GET, PUT, DELETE, PATCH, HEAD$/ },
+    { name: 'PROPFIND (WebDAV) on an instance', method: 'PROPFIND', url: '/fhir/Patient/neg', status: 405, allow: /^GET, PUT, DELETE, PATCH, HEAD$/ },
+    { name: 'OPTIONS on the type', method: 'OPTIONS', url: '/fhir/Patient', status: 405, allow: /^GET, POST, PUT, DELETE, PATCH, HEAD$/ },
+    { name: 'OPTIONS on an unknown type', method: 'OPTIONS', url: '/fhir/Patients/1', status: 404, code: 'not-found' },
     { name: 'outside the base', method: 'GET', url: '/elsewhere', status: 404, code: 'not-found' },
   ];
   for (const c of cases) {
@@ -68,7 +74,10 @@ t.test('R4 http.html: unknown types 404, unsupported methods 405 with Allow, unk
     t.equal(response.statusCode, c.status, c.name);
     t.equal(json(response.body).resourceType, 'OperationOutcome', `${c.name}: OperationOutcome`);
     if (c.code) t.equal(firstIssue(response.body).code, c.code, `${c.name}: issue code`);
-    if (c.allow) t.match(response.headers.allow, c.allow, `${c.name}: Allow`);
+    if (c.allow) {
+      t.match(response.headers.allow, c.allow, `${c.name}: Allow`);
+      t.equal(firstIssue(response.body).errorCode, 'method-not-allowed', `${c.name}: error code`);
+    }
   }
 });
 
