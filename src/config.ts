@@ -28,6 +28,27 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** pino's levels, and 'silent' (pino throws on anything else) */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(env: NodeJS.ProcessEnv): string {
+  const raw = env.FHIR_LOG_LEVEL;
+  if (raw === undefined || raw === '') return 'info';
+  if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`FHIR_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
+/** An absolute http(s) URL without query or fragment, since links and Location are built by appending paths to it. */
+function publicBaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.FHIR_PUBLIC_BASE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new ConfigError(`FHIR_PUBLIC_BASE_URL must be an absolute http(s) URL without query or fragment, like https://fhir.example.org/fhir, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -54,11 +75,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.FHIR_HOST ?? '127.0.0.1',
     port: int(env, 'FHIR_PORT', 8080, 0),
     basePath,
-    publicBaseUrl: env.FHIR_PUBLIC_BASE_URL?.replace(/\/+$/, '') || undefined,
+    publicBaseUrl: publicBaseUrl(env),
     dataDir,
     store: env.FHIR_STORE ?? 'sqlite',
     seed: bool(env, 'FHIR_SEED', true),
-    logLevel: env.FHIR_LOG_LEVEL ?? 'info',
+    logLevel: logLevel(env),
     bodyLimit: int(env, 'FHIR_BODY_LIMIT', 64 * 1024 * 1024, 1024),
     defaultCount: int(env, 'FHIR_DEFAULT_COUNT', 20, 1),
     maxCount: int(env, 'FHIR_MAX_COUNT', 1000, 1),
