@@ -144,10 +144,19 @@ function checkShape(entry: ParsedEntry): void {
   if ((method === 'PUT' || method === 'PATCH' || method === 'DELETE') && !entry.id && !entry.hasQuery) {
     throw invalidEntry(index, `a ${method} entry url must be Type/id or a conditional Type?query`, 'request.url');
   }
-  if (method === 'PUT' && entry.id && entry.resource!.id !== undefined && entry.resource!.id !== entry.id) {
-    throw new FhirError('id-mismatch', `Bundle.entry[${index}]: resource.id ${entry.resource!.id} differs from the id in request.url (${entry.id})`, {
-      expression: [entryExpression(index, 'resource.id')],
-    });
+  // http.html#update: the resource SHALL have an id matching the URL; only a conditional update may leave it out
+  if (method === 'PUT' && entry.id) {
+    const resourceId = entry.resource!.id;
+    if (resourceId === undefined) {
+      throw new FhirError('missing-id', `Bundle.entry[${index}]: the ${entry.resourceType} has no id; an update must carry the id "${entry.id}" of request.url`, {
+        expression: [entryExpression(index, 'resource.id')],
+      });
+    }
+    if (resourceId !== entry.id) {
+      throw new FhirError('id-mismatch', `Bundle.entry[${index}]: resource.id ${resourceId} differs from the id in request.url (${entry.id})`, {
+        expression: [entryExpression(index, 'resource.id')],
+      });
+    }
   }
 }
 

@@ -8,8 +8,8 @@ import type { Resource } from '../fhir/types.js';
 import type { StoredVersion } from '../storage/port.js';
 import type { ParsedEntry } from './bundle-entries.js';
 import { entryExpression } from './bundle-entries.js';
-import { checkIfMatch } from './update.js';
-import { patchedResource } from './patch.js';
+import { checkIfMatch, checkIfNoneMatch } from './update.js';
+import { asUnprocessable, patchedResource } from './patch.js';
 import { read } from './read.js';
 import { vread } from './vread.js';
 import { search } from './search.js';
@@ -101,10 +101,8 @@ export async function executeUpdate(ctx: ServerContext, baseUrl: string, entry: 
   assertValidId(target.id);
   const current = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
   checkEntryIfMatch(entry, current);
+  checkIfNoneMatch(entry.ifNoneMatch, current, `${entry.resourceType}/${target.id}`);
   const exists = current !== undefined && !current.deleted;
-  if (entry.ifNoneMatch === '*' && exists) {
-    throw new FhirError('precondition-failed', `ifNoneMatch * given but ${entry.resourceType}/${target.id} exists`);
-  }
   const version = await writeResourceVersion(ctx, ctx.store, { resource: entry.resource!, id: target.id, method: 'PUT', previous: current });
   return versionResult(baseUrl, version, exists ? 200 : 201, withResource);
 }
@@ -130,7 +128,8 @@ export async function executePatch(ctx: ServerContext, baseUrl: string, entry: P
   checkEntryIfMatch(entry, current);
   const { body, contentType } = patchBody(entry);
   const patched = patchedResource(current.resource!, body, contentType);
-  const version = await writeResourceVersion(ctx, ctx.store, { resource: patched, id: target.id, method: 'PATCH', previous: current });
+  const version = await writeResourceVersion(ctx, ctx.store, { resource: patched, id: target.id, method: 'PATCH', previous: current })
+    .catch((error: unknown) => { throw asUnprocessable(error); });
   return versionResult(baseUrl, version, 200, withResource);
 }
 
@@ -154,13 +153,22 @@ export async function executeGet(ctx: ServerContext, parent: InteractionRequest,
   return {
     status: result.status,
     etag: result.headers.etag,
-    // meta.lastUpdated keeps the milliseconds that the HTTP date header drops
-    lastModified: lastUpdatedOf(result.body) ?? (result.headers['last-modified'] ? new Date(result.headers['last-modified']).toISOString() : undefined),
+    lastModified: await lastModifiedOf(ctx, entry, result),
     location: result.headers.location,
-    resource: result.body,
+    // HEAD is GET without the body (RFC 7231 section 4.3.2)
+    resource: entry.method === 'HEAD' ? undefined : result.body,
   };
 }
 
-function lastUpdatedOf(body: Resource | undefined): string | undefined {
-  return body?.resourceType === 'Bundle' || body?.resourceType === 'OperationOutcome' ? undefined : body?.meta?.lastUpdated;
+/**
+ * The instant of the version read (bundle.html: Bundle.entry.response.lastModified), with the milliseconds that the
+ * HTTP date header drops: from the body's meta.lastUpdated, or for a 304, which has no body, from the current version.
+ */
+async function lastModifiedOf(ctx: ServerContext, entry: ParsedEntry, result: InteractionResult): Promise<string | undefined> {
+  const body = result.body;
+  const isResource = body !== undefined && body.resourceType !== 'Bundle' && body.resourceType !== 'OperationOutcome';
+  if (isResource && body.meta?.lastUpdated) return body.meta.lastUpdated;
+  if (result.status === 304) return (await ctx.store.read(entry.resourceType!, entry.id!))?.lastUpdated;
+  const header = result.headers['last-modified'];
+  return header ? new Date(header).toISOString() : undefined;
 }

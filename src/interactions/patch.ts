@@ -48,7 +48,7 @@ async function patchTarget(ctx: ServerContext, store: FhirStore, req: Interactio
  * The patch was understood but its result is not a valid resource: RFC 5789 section 2.2 (which R4 http.html#patch
  * follows) answers 422, unlike a PUT of the same body (400), because the client sent a valid patch document.
  */
-function asUnprocessable(error: unknown): unknown {
+export function asUnprocessable(error: unknown): unknown {
   if (!(error instanceof FhirError) || error.code !== 'invalid-resource') return error;
   const issues = error.issues.map((issue) => ({ ...issue, errorCode: issue.errorCode === 'invalid-resource' ? 'unprocessable-resource' : issue.errorCode }));
   return new FhirError('unprocessable-resource', `The patched resource would be invalid: ${error.message}`, { issues });

@@ -50,7 +50,7 @@ t.test('entry parsing', async (t) => {
   const patient = { resourceType: 'Patient' };
   const ok = [
     { request: { method: 'POST', url: 'Patient', ifNoneExist: 'identifier=a|1' }, resource: patient, expect: { method: 'POST', resourceType: 'Patient', ifNoneExist: 'identifier=a|1' } },
-    { request: { method: 'PUT', url: 'Patient/12' }, resource: patient, expect: { resourceType: 'Patient', id: '12' } },
+    { request: { method: 'PUT', url: 'Patient/12' }, resource: { ...patient, id: '12' }, expect: { resourceType: 'Patient', id: '12' } },
     { request: { method: 'PUT', url: 'Patient?identifier=a|1' }, resource: patient, expect: { hasQuery: true, query: { identifier: ['a|1'] } } },
     { request: { method: 'GET', url: `${base}/Patient/1/_history/2` }, expect: { id: '1', versionId: '2' } },
     { request: { method: 'GET', url: 'Patient/1/$everything?_count=5' }, expect: { id: '1', operation: '$everything', query: { _count: ['5'] } } },
@@ -64,6 +64,7 @@ t.test('entry parsing', async (t) => {
     [{ request: { method: 'POST', url: 'Observation' }, resource: patient }, 'resource-type-mismatch', 'Bundle.entry[0].resource'],
     [{ request: { method: 'PUT', url: 'Patient' }, resource: patient }, 'invalid-bundle', 'Bundle.entry[0].request.url'],
     [{ request: { method: 'PUT', url: 'Patient/1' }, resource: { resourceType: 'Patient', id: '2' } }, 'id-mismatch', 'Bundle.entry[0].resource.id'],
+    [{ request: { method: 'PUT', url: 'Patient/1' }, resource: patient }, 'missing-id', 'Bundle.entry[0].resource.id'],
     [{ request: { method: 'GET', url: 'http://elsewhere.org/Patient/1' } }, 'invalid-bundle', 'Bundle.entry[0].request.url'],
   ];
   for (const [entry, code, expression] of bad) {
