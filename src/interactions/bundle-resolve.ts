@@ -9,7 +9,7 @@ import { collectConditionalReferences } from './bundle-references.js';
 import type { ParsedEntry } from './bundle-entries.js';
 import { entryExpression } from './bundle-entries.js';
 import type { EntryTarget } from './bundle-execute.js';
-import { criteriaFromString, findConditionalMatches, matchConditionalReference } from './conditional.js';
+import { criteriaFromString, findConditionalMatches, matchConditionalReference, unmatchedConditionalUpdateId } from './conditional.js';
 import type { InteractionRequest, ServerContext } from './types.js';
 import { assertValidId } from './write-version.js';
 
@@ -45,8 +45,7 @@ export async function resolveTarget(
         }
         return { id: matches[0].id, current: matches[0] };
       }
-      if (bodyId !== undefined) assertValidId(bodyId);
-      return { id: bodyId ?? newId() };
+      return { id: await unmatchedConditionalUpdateId(ctx.store, resourceType, bodyId) };
     }
     case 'PATCH':
     case 'DELETE': {

@@ -3,9 +3,11 @@
  * matching current resources. Always strict: an unknown parameter must not widen the match to everything.
  */
 import { FhirError } from '../fhir/errors.js';
+import { newId } from '../fhir/ids.js';
 import { parseSearch } from '../search/parse.js';
 import type { FhirStore, StoredVersion } from '../storage/port.js';
 import type { InteractionRequest, ServerContext } from './types.js';
+import { assertValidId } from './write-version.js';
 
 /** Parameters that change the shape of results, not which resources match. */
 const RESULT_PARAMETERS = new Set(['_format', '_pretty', '_summary', '_elements', '_count', '_sort', '_total', '_include', '_revinclude', '_cursor']);
@@ -79,4 +81,20 @@ export async function matchConditionalReference(
   if (matches.length === 0) return { kind: 'none' };
   if (matches.length > 1) return { kind: 'several' };
   return { kind: 'one', reference: `${resourceType}/${matches[0]!.id}` };
+}
+
+/**
+ * The id a conditional update writes when its criteria match nothing (http.html#cond-update): the body's id (update as
+ * create) or a new one. A body id naming a live resource is a 409, as R5 words the case: that resource did not meet the
+ * criteria, and R4's "update as create" cannot mean overwriting it.
+ */
+export async function unmatchedConditionalUpdateId(store: FhirStore, resourceType: string, bodyId: string | undefined): Promise<string> {
+  if (bodyId === undefined) return newId();
+  assertValidId(bodyId);
+  const existing = await store.read(resourceType, bodyId);
+  if (existing && !existing.deleted) {
+    throw new FhirError('conflict', `No ${resourceType} matches the conditional update criteria, and ${resourceType}/${bodyId} exists without`
+      + ' matching them: it is not overwritten (update as create applies to an id not in use)', { expression: [`${resourceType}.id`] });
+  }
+  return bodyId;
 }

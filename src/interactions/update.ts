@@ -3,10 +3,9 @@
  * (http.html#concurrency), If-None-Match (RFC 9110 13.1.2) and conditional update `PUT Type?query` (http.html#cond-update).
  */
 import { FhirError } from '../fhir/errors.js';
-import { newId } from '../fhir/ids.js';
 import type { Resource } from '../fhir/types.js';
 import type { FhirStore, StoredVersion } from '../storage/port.js';
-import { findConditionalMatches } from './conditional.js';
+import { findConditionalMatches, unmatchedConditionalUpdateId } from './conditional.js';
 import { settleInlineReferences } from './inline-references.js';
 import { etagMatches } from './read.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
@@ -77,11 +76,7 @@ async function conditionalUpdate(ctx: ServerContext, req: InteractionRequest, re
       }
       return writeUpdate(ctx, store, req, resource, matchId);
     }
-    if (resource.id !== undefined) {
-      assertValidId(resource.id);
-      return writeUpdate(ctx, store, req, resource, resource.id);
-    }
-    return writeUpdate(ctx, store, req, resource, newId());
+    return writeUpdate(ctx, store, req, resource, await unmatchedConditionalUpdateId(store, resource.resourceType, resource.id));
   });
 }
 

@@ -18,6 +18,8 @@ await http.inject({ method: 'PUT', url: '/fhir/Patient/rest-1', headers: H, payl
 await http.inject({ method: 'PUT', url: '/fhir/Patient/rest-1', headers: H, payload: patient({ id: 'rest-1', identifier: [{ system: 'urn:r', value: 'one' }], gender: 'male' }) });
 await http.inject({ method: 'PUT', url: '/fhir/Patient/rest-gone', headers: H, payload: patient({ id: 'rest-gone' }) });
 await http.inject({ method: 'DELETE', url: '/fhir/Patient/rest-gone' });
+await http.inject({ method: 'PUT', url: '/fhir/Patient/rest-gone-2', headers: H, payload: patient({ id: 'rest-gone-2' }) });
+await http.inject({ method: 'DELETE', url: '/fhir/Patient/rest-gone-2' });
 for (const id of ['rest-t1', 'rest-t2']) await http.inject({ method: 'PUT', url: `/fhir/Patient/${id}`, headers: H, payload: patient({ id, identifier: [{ system: 'urn:r', value: 'twin' }] }) });
 
 interface Row {
@@ -58,6 +60,10 @@ const rows: Row[] = [
   { rule: '#concurrency: stale If-Match 412', method: 'PUT', url: '/fhir/Patient/rest-1', headers: { ...H, 'if-match': 'W/"1"' }, payload: patient({ id: 'rest-1' }), status: 412, errorCode: 'precondition-failed' },
   { rule: '#cond-update: one match updates it, 200', method: 'PUT', url: '/fhir/Patient?identifier=urn:r|one', headers: H, payload: patient({ identifier: [{ system: 'urn:r', value: 'one' }] }), status: 200, expect: { location: `${BASE}/Patient/rest-1/_history/4` } },
   { rule: '#cond-update: no match creates, 201', method: 'PUT', url: '/fhir/Patient?identifier=urn:r|fresh', headers: H, payload: patient({ identifier: [{ system: 'urn:r', value: 'fresh' }] }), status: 201 },
+  { rule: '#cond-update: no match, body id not in use: update as create, 201', method: 'PUT', url: '/fhir/Patient?identifier=urn:r|own-id', headers: H, payload: patient({ id: 'rest-own', identifier: [{ system: 'urn:r', value: 'own-id' }] }), status: 201, expect: { location: `${BASE}/Patient/rest-own/_history/1` } },
+  { rule: '#cond-update: no match, body id of a deleted resource: update as create, 201', method: 'PUT', url: '/fhir/Patient?identifier=urn:r|back', headers: H, payload: patient({ id: 'rest-gone-2', identifier: [{ system: 'urn:r', value: 'back' }] }), status: 201 },
+  // R5 http.html#cond-update words the case R4 leaves open: the body names a resource the criteria did not match
+  { rule: '#cond-update: no match, body id of a live resource the criteria exclude: 409, not overwritten', method: 'PUT', url: '/fhir/Patient?identifier=urn:r|not-rest-1', headers: H, payload: patient({ id: 'rest-1', identifier: [{ system: 'urn:r', value: 'not-rest-1' }] }), status: 409, errorCode: 'conflict' },
   { rule: '#cond-update: several matches 412', method: 'PUT', url: '/fhir/Patient?identifier=urn:r|twin', headers: H, payload: patient(), status: 412, errorCode: 'multiple-matches' },
   { rule: '#prefer: return=minimal, no body', method: 'PUT', url: '/fhir/Patient/rest-new', headers: { ...H, prefer: 'return=minimal' }, payload: patient({ id: 'rest-new' }), status: 200, noBody: true, expect: { etag: 'W/"2"' } },
   { rule: '#cdelete: several matches 412 (conditionalDelete single)', method: 'DELETE', url: '/fhir/Patient?identifier=urn:r|twin', status: 412, errorCode: 'multiple-matches' },

@@ -69,6 +69,13 @@ const FAILING: Case[] = [
     entry: { request: { method: 'PUT', url: 'Patient/parity-no-id' }, resource: patientWithoutId },
     status: 400, statusLine: '400 Bad Request', code: 'missing-id', expression: 'Bundle.entry[1].resource.id',
   },
+  {
+    // R5 http.html#cond-update words the case R4 leaves open: the body's id names a resource the criteria excluded
+    name: 'conditional PUT matching nothing whose body id names a live resource',
+    direct: ['PUT', '/Patient?identifier=urn:parity|nobody', { ...patient('parity-1'), identifier: [{ system: 'urn:parity', value: 'nobody' }] }, FHIR_JSON],
+    entry: { request: { method: 'PUT', url: 'Patient?identifier=urn:parity|nobody' }, resource: { ...patient('parity-1'), identifier: [{ system: 'urn:parity', value: 'nobody' }] } },
+    status: 409, statusLine: '409 Conflict', code: 'conflict', expression: 'Bundle.entry[1]',
+  },
 ];
 
 const engines: { name: string; store?: () => { url: string; drop: () => Promise<void> } }[] = [{ name: 'SQLite' }];
