@@ -6,6 +6,7 @@
  * (`Type?query`) are collected here and resolved by the caller through search.
  */
 import type { Resource } from '../fhir/types.js';
+import { MAX_NESTING_DEPTH } from '../fhir/validation-fhir-json.js';
 
 /** fullUrl (as written in the Bundle) -> "Type/id" assigned or found by the server */
 export type FullUrlMap = Map<string, string>;
@@ -117,10 +118,15 @@ function rewriteNarrative(div: string, fullUrls: FullUrlMap): string | undefined
 
 type Visitor = (holder: Record<string, unknown>, key: string, value: string) => string | undefined;
 
-/** Depth-first over every string property; the visitor's return value (if any) replaces the string. */
-function visit(node: unknown, visitor: Visitor): void {
+/**
+ * Depth-first over every string property; the visitor's return value (if any) replaces the string. Objects nested
+ * deeper than validation allows are not entered: their resource is refused when validated, and walking them could
+ * exhaust the stack first (a body thousands of levels deep was a 500 here).
+ */
+function visit(node: unknown, visitor: Visitor, depth = 1): void {
+  if (depth > MAX_NESTING_DEPTH) return;
   if (Array.isArray(node)) {
-    for (const item of node) if (typeof item === 'object' && item !== null) visit(item, visitor);
+    for (const item of node) if (typeof item === 'object' && item !== null) visit(item, visitor, depth + 1);
     return;
   }
   if (typeof node !== 'object' || node === null) return;
@@ -137,8 +143,8 @@ function visit(node: unknown, visitor: Visitor): void {
           // arrays of uri values (e.g. instantiatesUri) can also hold links to entries
           const replacement = visitor(holder, key, item);
           if (replacement !== undefined) value[i] = replacement;
-        } else if (typeof item === 'object' && item !== null) visit(item, visitor);
+        } else if (typeof item === 'object' && item !== null) visit(item, visitor, depth + 2);
       }
-    } else if (typeof value === 'object' && value !== null) visit(value, visitor);
+    } else if (typeof value === 'object' && value !== null) visit(value, visitor, depth + 1);
   }
 }

@@ -10,6 +10,7 @@
  */
 import { FhirError } from '../fhir/errors.js';
 import type { Resource } from '../fhir/types.js';
+import { tooDeepAt } from '../fhir/validation-fhir-json.js';
 import type { FhirStore } from '../storage/port.js';
 import { referencesToSettle, rewriteReferences } from './bundle-references.js';
 import { matchConditionalReference } from './conditional.js';
@@ -23,7 +24,8 @@ export async function settleInlineReferences(ctx: ServerContext, req: Interactio
     throw new FhirError('invalid-resource', `The reference ${urn} names a Bundle entry by its fullUrl: it resolves only inside a transaction`
       + ' Bundle that holds that entry (R4 bundle.html#references), so stored here it would point nowhere. Refer to the resource as Type/id, or send both in a transaction', { issueCode: 'value' });
   }
-  if (conditional.size === 0) return resource;
+  // a resource too deep to copy is refused by validation, before anything is resolved for it
+  if (conditional.size === 0 || tooDeepAt(resource) !== undefined) return resource;
   const resolved = new Map<string, string>();
   for (const reference of conditional) resolved.set(reference, await resolveConditionalReference(ctx, req, store, reference));
   // the body's nested objects are the caller's: rewrite a copy

@@ -17,6 +17,8 @@ async function storedCount(resourceType: string): Promise<number> {
 
 /** the reviewer's body, as text: JSON.stringify itself overflows the stack on an object this deep */
 const nested3000Extensions = `{"resourceType":"Patient","extension":[${'{"url":"x","extension":['.repeat(2999)}{"url":"x","valueString":"v"}${']}'.repeat(2999)}]}`;
+/** deeper than the reference walk and structuredClone go, with a conditional reference to settle before validation */
+const nested20000WithConditionalReference = `{"resourceType":"Patient","managingOrganization":{"reference":"Organization?name=x"},"extension":[${'{"url":"x","extension":['.repeat(19999)}{"url":"x","valueString":"v"}${']}'.repeat(19999)}]}`;
 
 function nestingDepth(value: unknown): number {
   if (typeof value !== 'object' || value === null) return 0;
@@ -30,6 +32,7 @@ interface RejectedCase { spec: string; resourceType: string; body: string | Reco
 const observation = { resourceType: 'Observation', status: 'final', code: { text: 'x' } };
 const rejected: RejectedCase[] = [
   { spec: 'server limit: nesting depth (3000 nested extensions used to overflow the stack: 500)', resourceType: 'Patient', body: nested3000Extensions, expression: /^Patient(\.extension\[0\]){64}$/, diagnostics: /nests deeper than 128/ },
+  { spec: 'server limit: nesting depth, 20,000 levels and a conditional reference (the reference walk overflowed: 500)', resourceType: 'Patient', body: nested20000WithConditionalReference, expression: /^Patient(\.extension\[0\]){64}$/, diagnostics: /nests deeper than 128/ },
   { spec: 'datatypes.html#decimal: 1e400 is no finite number (JSON.parse gives Infinity)', resourceType: 'Observation', body: '{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1e400}}', expression: 'Observation.valueQuantity.value', diagnostics: /finite/ },
   { spec: 'datatypes.html#date: 2000-02-30 is no calendar date', resourceType: 'Patient', body: { resourceType: 'Patient', birthDate: '2000-02-30' }, expression: 'Patient.birthDate', diagnostics: /February 2000 has 29 days/ },
   { spec: 'datatypes.html#dateTime: 2021-02-31T10:00:00Z is no calendar date', resourceType: 'Observation', body: { ...observation, effectiveDateTime: '2021-02-31T10:00:00Z' }, expression: 'Observation.effectiveDateTime', diagnostics: /February 2021 has 28 days/ },
