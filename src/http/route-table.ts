@@ -42,7 +42,7 @@ export function restRoutePatterns(template: CapabilityTemplate): RoutePattern[] 
         POST: { capability: 'transaction', handler: batchOrTransaction },
       },
     },
-    { url: '/_search', typed: false, methods: { POST: { capability: 'search-system', handler: formSearch(search) } } },
+    { url: '/_search', typed: false, formBody: true, methods: { POST: { capability: 'search-system', handler: formSearch(search) } } },
     { url: '/_history', typed: false, methods: { GET: { capability: 'history-system', handler: history } } },
     // $reindex (interactions/operations/reindex.ts): POST runs or resumes a job, GET reports on jobs
     { url: '/$reindex', typed: false, methods: { GET: { handler: reindex }, POST: { handler: reindex } } },
@@ -57,7 +57,7 @@ export function restRoutePatterns(template: CapabilityTemplate): RoutePattern[] 
         PATCH: { capability: 'patch', allowed: conditionalUpdate, handler: patch },
       },
     },
-    { url: '/:type/_search', typed: true, methods: { POST: { capability: 'search-type', handler: formSearch(search) } } },
+    { url: '/:type/_search', typed: true, formBody: true, methods: { POST: { capability: 'search-type', handler: formSearch(search) } } },
     { url: '/:type/_history', typed: true, methods: { GET: { capability: 'history-type', handler: history } } },
     {
       url: '/:type/:id', typed: true, methods: {

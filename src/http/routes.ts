@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import { FhirError } from '../fhir/errors.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from '../interactions/types.js';
 import { systemInteractions, typeInteractions, type CapabilityTemplate } from '../interactions/capability-template.js';
+import { isFormBody } from './body-parsers.js';
 import { toInteractionRequest, type RouteTarget } from './interaction-request.js';
 import { negotiateResponseType } from './negotiation.js';
 import { writeResult } from './reply.js';
@@ -31,6 +32,8 @@ export interface RoutePattern {
   /** URL parameters -> the interaction's target; defaults to :type, :id, :vid */
   target?: (params: RouteParams) => RouteTarget;
   methods: Partial<Record<'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', MethodBinding>>;
+  /** takes application/x-www-form-urlencoded parameters (POST _search); elsewhere a form body is a 415 */
+  formBody?: boolean;
 }
 
 /** Every method Node's HTTP parser accepts except CONNECT (a proxy's), OPTIONS, TRACE and WebDAV's included. */
@@ -67,6 +70,14 @@ export function registerRestRoutes(app: FastifyInstance, ctx: ServerContext, tem
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const params = request.params as RouteParams;
         negotiateResponseType(lastQueryValue(request, '_format'), request.headers.accept);
+        // an operation this server does not serve, which the pattern would otherwise read as a type or an id
+        const operation = Object.values(params).find((segment) => segment?.startsWith('$'));
+        if (operation !== undefined) {
+          throw new FhirError('not-found', `The operation ${operation} is not served at ${request.url.split('?')[0]} (see the CapabilityStatement's operations)`, { issueCode: 'not-supported' });
+        }
+        if (isFormBody(request.body) && !pattern.formBody) {
+          throw new FhirError('invalid-content-type', `${request.method} here takes a resource as application/fhir+json; application/x-www-form-urlencoded is for POST _search`);
+        }
         const target: RouteTarget = pattern.target?.(params) ?? { resourceType: params.type, id: params.id, versionId: params.vid };
         if (pattern.typed) {
           // GET [base]/Patient/123/* searches every type of the compartment (R4 compartmentdefinition.html)

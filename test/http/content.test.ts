@@ -68,6 +68,10 @@ t.test('R4 http.html: unknown types 404, unsupported methods 405 with Allow, unk
     { name: 'OPTIONS on the type', method: 'OPTIONS', url: '/fhir/Patient', status: 405, allow: /^GET, POST, PUT, DELETE, PATCH, HEAD$/ },
     { name: 'OPTIONS on an unknown type', method: 'OPTIONS', url: '/fhir/Patients/1', status: 404, code: 'not-found' },
     { name: 'outside the base', method: 'GET', url: '/elsewhere', status: 404, code: 'not-found' },
+    // an operation the server does not serve is named as one, not read as a type ("$bogus is not a resource type") or an id
+    { name: 'unknown instance operation', method: 'GET', url: '/fhir/Patient/neg/$bogus', status: 404, code: 'not-supported' },
+    { name: '$everything where it is not defined', method: 'GET', url: '/fhir/Observation/x/$everything', status: 404, code: 'not-supported' },
+    { name: 'unknown type operation by POST', method: 'POST', url: '/fhir/Patient/$validate', status: 404, code: 'not-supported' },
   ];
   for (const c of cases) {
     const response = await app.inject({ method: c.method as 'GET', url: c.url, headers: { 'content-type': FHIR_JSON }, payload: c.method === 'GET' ? undefined : '{}' });
@@ -79,6 +83,17 @@ t.test('R4 http.html: unknown types 404, unsupported methods 405 with Allow, unk
       t.equal(firstIssue(response.body).errorCode, 'method-not-allowed', `${c.name}: error code`);
     }
   }
+});
+
+t.test('RFC 9110 15.5.16: a form body where a resource is expected is a 415 (forms are for POST _search)', async (t) => {
+  for (const [method, url] of [['POST', '/fhir/Patient'], ['PUT', '/fhir/Patient/neg'], ['POST', '/fhir']] as const) {
+    const response = await app.inject({ method, url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=x' });
+    t.equal(response.statusCode, 415, `${method} ${url}`);
+    t.equal(firstIssue(response.body).errorCode, 'invalid-content-type', `${method} ${url}: error code`);
+  }
+  const search = await app.inject({ method: 'POST', url: '/fhir/Patient/_search', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '_id=neg' });
+  t.equal(search.statusCode, 200, 'POST _search takes it');
+  t.equal(json(search.body).total, 1);
 });
 
 t.test('HEAD answers like GET without a body', async (t) => {
