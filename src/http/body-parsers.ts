@@ -3,7 +3,7 @@
  * are accepted; Fastify answers anything else with FST_ERR_CTP_INVALID_MEDIA_TYPE, mapped to 415. A JSON body
  * whose fhirVersion parameter names another FHIR release is a 415 too (R4 http.html#version-parameter).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FhirError } from '../fhir/errors.js';
 import { assertServedContentVersion } from './negotiation.js';
 
@@ -32,8 +32,21 @@ export function parseForm(text: string): Record<string, string[]> {
   return params;
 }
 
+/**
+ * Bodies are read as sent: a content coding (gzip, br, ...) is refused (RFC 9110 section 15.5.16) rather than parsed
+ * as JSON, which failed as a size mismatch, or ignored when the body was in fact plain.
+ */
+function refuseContentCoding(request: FastifyRequest): void {
+  const coding = request.headers['content-encoding'];
+  const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  if (hasBody && coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+    throw new FhirError('invalid-content-type', `Content-Encoding "${coding}" is not accepted: send the body uncompressed`);
+  }
+}
+
 export function registerBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
+  app.addHook('preParsing', async (request) => refuseContentCoding(request));
   app.addContentTypeParser(JSON_BODY_TYPES, { parseAs: 'string' }, (request, body, done) => {
     try {
       assertServedContentVersion(request.headers['content-type'] ?? '');

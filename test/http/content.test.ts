@@ -96,6 +96,18 @@ t.test('RFC 9110 15.5.16: a form body where a resource is expected is a 415 (for
   t.equal(json(search.body).total, 1);
 });
 
+t.test('RFC 9110 15.5.16: a body in a content coding (gzip) is a 415, not parsed as JSON nor ignored', async (t) => {
+  const { gzipSync } = await import('node:zlib');
+  const body = JSON.stringify({ resourceType: 'Patient', active: true });
+  for (const payload of [gzipSync(body), Buffer.from(body)]) {
+    const response = await app.inject({ method: 'POST', url: '/fhir/Patient', headers: { 'content-type': FHIR_JSON, 'content-encoding': 'gzip' }, payload });
+    t.equal(response.statusCode, 415);
+    t.equal(firstIssue(response.body).errorCode, 'invalid-content-type');
+  }
+  const identity = await app.inject({ method: 'POST', url: '/fhir/Patient', headers: { 'content-type': FHIR_JSON, 'content-encoding': 'identity' }, payload: body });
+  t.equal(identity.statusCode, 201, 'identity is no coding');
+});
+
 t.test('HEAD answers like GET without a body', async (t) => {
   const response = await app.inject({ method: 'HEAD', url: '/fhir/Patient/neg' });
   t.equal(response.statusCode, 200);
