@@ -9,7 +9,7 @@ import { collectConditionalReferences } from './bundle-references.js';
 import type { ParsedEntry } from './bundle-entries.js';
 import { entryExpression } from './bundle-entries.js';
 import type { EntryTarget } from './bundle-execute.js';
-import { criteriaFromString, findConditionalMatches, matchConditionalReference, unmatchedConditionalUpdateId } from './conditional.js';
+import { assertIfNoneExistOf, criteriaFromString, findConditionalMatches, matchConditionalReference, unmatchedConditionalUpdateId } from './conditional.js';
 import type { InteractionRequest, ServerContext } from './types.js';
 import { assertValidId } from './write-version.js';
 
@@ -26,6 +26,7 @@ export async function resolveTarget(
       const key = `${resourceType}?${entry.ifNoneExist}`;
       const decided = creates.get(key);
       if (decided) return { id: decided.id, current: decided.current, matchedExisting: true };
+      assertIfNoneExistOf(resourceType, entry.ifNoneExist, 'request.ifNoneExist');
       const matches = await findConditionalMatches(ctx, req, resourceType, criteriaFromString(entry.ifNoneExist));
       if (matches.length > 1) {
         throw new FhirError('multiple-matches', `ifNoneExist "${entry.ifNoneExist}" matches more than one ${resourceType}`);

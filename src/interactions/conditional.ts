@@ -21,6 +21,20 @@ export function criteriaFromString(criteria: string): Record<string, string[]> {
   return params;
 }
 
+/**
+ * If-None-Exist (and Bundle.entry.request.ifNoneExist) holds the search parameters of the created type
+ * (http.html#ccreate: "identifier=system|value"); a `Type?` before them may only name that type. Another type, or
+ * another server's URL, was dropped silently and the parameters searched on the created type.
+ */
+export function assertIfNoneExistOf(resourceType: string, criteria: string, expression: string): void {
+  const questionMark = criteria.indexOf('?');
+  if (questionMark < 0) return;
+  const prefix = criteria.slice(0, questionMark).replace(/^\//, '');
+  if (prefix !== resourceType && prefix !== '') {
+    throw new FhirError('invalid-parameter', `${expression} "${criteria}" must hold search parameters of ${resourceType} (e.g. identifier=system|value), not a search of "${prefix}"`, { expression: [expression] });
+  }
+}
+
 export function matchCriteria(query: Record<string, string[]>): Record<string, string[]> {
   const criteria: Record<string, string[]> = {};
   for (const [name, values] of Object.entries(query)) if (!RESULT_PARAMETERS.has(name)) criteria[name] = values;

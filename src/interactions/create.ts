@@ -3,7 +3,7 @@ import { FhirError } from '../fhir/errors.js';
 import { newId } from '../fhir/ids.js';
 import { informationalOutcome } from '../fhir/operation-outcome.js';
 import type { Resource } from '../fhir/types.js';
-import { criteriaFromString, findConditionalMatches } from './conditional.js';
+import { assertIfNoneExistOf, criteriaFromString, findConditionalMatches } from './conditional.js';
 import { settleInlineReferences } from './inline-references.js';
 import type { FhirStore } from '../storage/port.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
@@ -23,6 +23,7 @@ export async function create(ctx: ServerContext, req: InteractionRequest): Promi
   // a fresh id cannot collide, so a plain create needs no read-then-write transaction: one store write,
   // which the SQLite engine group-commits with the other writes of the same moment
   if (ifNoneExist === undefined) return createNew(ctx.store);
+  assertIfNoneExistOf(resourceType, ifNoneExist, 'If-None-Exist');
   return ctx.store.withTransaction(async (store) => {
     const matches = await findConditionalMatches(ctx, req, resourceType, criteriaFromString(ifNoneExist), { store });
     if (matches.length > 1) {
