@@ -8,13 +8,14 @@ import type { Resource } from '../fhir/types.js';
 import type { FhirStore } from '../storage/port.js';
 import { findConditionalMatches } from './conditional.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
-import { checkIfMatch } from './update.js';
+import { checkIfMatch, checkIfNoneMatch } from './update.js';
 import { assertValidId, versionHeaders, writeDeleteVersion } from './write-version.js';
 
 async function deleteById(ctx: ServerContext, store: FhirStore, req: InteractionRequest, resourceType: string, id: string): Promise<InteractionResult> {
   const current = await store.read(resourceType, id);
   // a version-aware delete (R4 http.html#concurrency, transaction.html ifMatch): 412 and nothing deleted
   checkIfMatch(req.headers['if-match'], current, `${resourceType}/${id}`);
+  checkIfNoneMatch(req.headers['if-none-match'], current, `${resourceType}/${id}`);
   // deleting an unknown or already deleted resource has no effect (http.html#delete)
   if (!current || current.deleted) return { status: 204, headers: {} };
   const version = await writeDeleteVersion(ctx, store, current);

@@ -11,7 +11,7 @@ import { findConditionalMatches } from './conditional.js';
 import { applyFhirPathPatch, isFhirPathPatch } from './patch-fhirpath.js';
 import { applyJsonPatch } from './patch-json.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
-import { checkIfMatch } from './update.js';
+import { checkIfMatch, checkIfNoneMatch } from './update.js';
 import { settleInlineReferences } from './inline-references.js';
 import { assertValidId, writeResourceVersion, writeResponse } from './write-version.js';
 
@@ -60,6 +60,7 @@ export async function patch(ctx: ServerContext, req: InteractionRequest): Promis
   return ctx.store.withTransaction(async (store) => {
     const current = await patchTarget(ctx, store, req, resourceType);
     checkIfMatch(req.headers['if-match'], current, `${resourceType}/${current.id}`);
+    checkIfNoneMatch(req.headers['if-none-match'], current, `${resourceType}/${current.id}`);
     const patched = patchedResource(current.resource!, req.body, req.headers['content-type']);
     const version = await settleInlineReferences(ctx, req, store, patched)
       .then((settled) => writeResourceVersion(ctx, store, { resource: settled, id: current.id, method: 'PATCH', previous: current }))

@@ -88,6 +88,21 @@ t.test('RFC 9110 13.1.2: If-None-Match on update', async (t) => {
   t.equal(firstIssue(transaction.body).errorCode, 'precondition-failed', 'transaction entry: error code');
 });
 
+t.test('RFC 9110 13.1.2: If-None-Match on patch and delete of an existing resource -> 412, nothing changed', async (t) => {
+  await put('none-pd');
+  const patchResponse = await http.inject({
+    method: 'PATCH', url: '/fhir/Patient/none-pd', headers: { 'content-type': 'application/json-patch+json', 'if-none-match': '*' },
+    payload: [{ op: 'add', path: '/active', value: true }],
+  });
+  t.equal(patchResponse.statusCode, 412, 'PATCH with If-None-Match: *');
+  t.equal(firstIssue(patchResponse.body).errorCode, 'precondition-failed');
+  const deleteResponse = await http.inject({ method: 'DELETE', url: '/fhir/Patient/none-pd', headers: { 'if-none-match': 'W/"1"' } });
+  t.equal(deleteResponse.statusCode, 412, 'DELETE with If-None-Match of the current version');
+  t.equal((await http.inject({ method: 'GET', url: '/fhir/Patient/none-pd' })).headers.etag, 'W/"1"', 'neither patched nor deleted');
+  const otherVersion = await http.inject({ method: 'DELETE', url: '/fhir/Patient/none-pd', headers: { 'if-none-match': 'W/"9"' } });
+  t.equal(otherVersion.statusCode, 200, 'DELETE with If-None-Match of another version deletes');
+});
+
 t.test('every OperationOutcome and Bundle returned here is valid R4', async (t) => {
   t.same(responseProblems(server, http.responses), []);
 });
