@@ -44,18 +44,36 @@ function refuseContentCoding(request: FastifyRequest): void {
   }
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The body as text; bytes that are not UTF-8 (json.html: FHIR JSON is UTF-8) are a 400 saying so. Read as a string,
+ * Fastify replaced them and then failed the body as not matching its Content-Length.
+ */
+function utf8Text(body: Buffer): string {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    throw new FhirError('invalid-json', 'The body is not valid UTF-8 (FHIR JSON is UTF-8, json.html)');
+  }
+}
+
 export function registerBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addHook('preParsing', async (request) => refuseContentCoding(request));
-  app.addContentTypeParser(JSON_BODY_TYPES, { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser(JSON_BODY_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
     try {
       assertServedContentVersion(request.headers['content-type'] ?? '');
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody(utf8Text(body as Buffer)));
     } catch (error) {
       done(error as Error, undefined);
     }
   });
-  app.addContentTypeParser(FORM_BODY_TYPE, { parseAs: 'string' }, (_request, body, done) => {
-    done(null, { kind: 'form', params: parseForm(body as string) } satisfies FormBody);
+  app.addContentTypeParser(FORM_BODY_TYPE, { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, { kind: 'form', params: parseForm(utf8Text(body as Buffer)) } satisfies FormBody);
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
 }

@@ -108,6 +108,18 @@ t.test('RFC 9110 15.5.16: a body in a content coding (gzip) is a 415, not parsed
   t.equal(identity.statusCode, 201, 'identity is no coding');
 });
 
+t.test('json.html: a body that is not UTF-8 is a 400 saying so; UTF-8 text is read as sent', async (t) => {
+  const invalid = Buffer.concat([Buffer.from('{"resourceType":"Patient","name":[{"family":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}]}')]);
+  const refused = await app.inject({ method: 'POST', url: '/fhir/Patient', headers: { 'content-type': FHIR_JSON }, payload: invalid });
+  t.equal(refused.statusCode, 400);
+  t.match(firstIssue(refused.body), { errorCode: 'invalid-json', diagnostics: /not valid UTF-8/ });
+  const form = await app.inject({ method: 'POST', url: '/fhir/Patient/_search', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3d, 0xff]) });
+  t.equal(form.statusCode, 400, 'a form body too');
+  const accepted = await app.inject({ method: 'POST', url: '/fhir/Patient', headers: { 'content-type': FHIR_JSON }, payload: Buffer.from(JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Müller-Łęcki 李' }] })) });
+  t.equal(accepted.statusCode, 201);
+  t.equal(json(accepted.body).name[0].family, 'Müller-Łęcki 李');
+});
+
 t.test('HEAD answers like GET without a body', async (t) => {
   const response = await app.inject({ method: 'HEAD', url: '/fhir/Patient/neg' });
   t.equal(response.statusCode, 200);
