@@ -71,14 +71,16 @@ export async function atEntry<T>(entry: ParsedEntry, work: () => Promise<T>): Pr
   }
 }
 
-function checkEntryIfMatch(entry: ParsedEntry, current: StoredVersion | undefined): void {
-  checkIfMatch(entry.ifMatch, current, `${entry.resourceType}/${current?.id ?? entry.id}`);
+/** request.ifMatch and request.ifNoneMatch of a write entry, as the same headers on the request sent alone */
+function checkEntryPreconditions(entry: ParsedEntry, current: StoredVersion | undefined, id = current?.id ?? entry.id): void {
+  checkIfMatch(entry.ifMatch, current, `${entry.resourceType}/${id}`);
+  checkIfNoneMatch(entry.ifNoneMatch, current, `${entry.resourceType}/${id}`);
 }
 
 export async function executeDelete(ctx: ServerContext, baseUrl: string, entry: ParsedEntry, target: EntryTarget | undefined): Promise<EntryResult> {
   if (!target) return { status: 204 };
   const current = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
-  checkEntryIfMatch(entry, current);
+  checkEntryPreconditions(entry, current);
   if (!current || current.deleted) return { status: 204 };
   const version = await writeDeleteVersion(ctx, ctx.store, current);
   return { status: 204, etag: `W/"${version.versionId}"`, lastModified: version.lastUpdated };
@@ -100,8 +102,7 @@ export async function executeCreate(ctx: ServerContext, baseUrl: string, entry: 
 export async function executeUpdate(ctx: ServerContext, baseUrl: string, entry: ParsedEntry, target: EntryTarget, withResource: boolean): Promise<EntryResult> {
   assertValidId(target.id);
   const current = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
-  checkEntryIfMatch(entry, current);
-  checkIfNoneMatch(entry.ifNoneMatch, current, `${entry.resourceType}/${target.id}`);
+  checkEntryPreconditions(entry, current, target.id);
   const exists = current !== undefined && !current.deleted;
   const version = await writeResourceVersion(ctx, ctx.store, { resource: entry.resource!, id: target.id, method: 'PUT', previous: current });
   return versionResult(baseUrl, version, exists ? 200 : 201, withResource);
@@ -125,7 +126,7 @@ export async function executePatch(ctx: ServerContext, baseUrl: string, entry: P
   const current = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
   if (!current) throw notFound(entry.resourceType!, target.id);
   if (current.deleted) throw new FhirError('gone', `${entry.resourceType}/${target.id} was deleted; it cannot be patched`);
-  checkEntryIfMatch(entry, current);
+  checkEntryPreconditions(entry, current);
   const { body, contentType } = patchBody(entry);
   const patched = patchedResource(current.resource!, body, contentType);
   const version = await writeResourceVersion(ctx, ctx.store, { resource: patched, id: target.id, method: 'PATCH', previous: current })

@@ -99,6 +99,17 @@ t.test('RFC 9110 13.1.2: If-None-Match on patch and delete of an existing resour
   const deleteResponse = await http.inject({ method: 'DELETE', url: '/fhir/Patient/none-pd', headers: { 'if-none-match': 'W/"1"' } });
   t.equal(deleteResponse.statusCode, 412, 'DELETE with If-None-Match of the current version');
   t.equal((await http.inject({ method: 'GET', url: '/fhir/Patient/none-pd' })).headers.etag, 'W/"1"', 'neither patched nor deleted');
+  for (const request of [
+    { method: 'DELETE', url: 'Patient/none-pd', ifNoneMatch: '*' },
+    { method: 'PATCH', url: 'Patient/none-pd', ifNoneMatch: 'W/"1"' },
+  ]) {
+    const entry = request.method === 'PATCH'
+      ? { request, resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: Buffer.from(JSON.stringify([{ op: 'add', path: '/active', value: true }])).toString('base64') } }
+      : { request };
+    const transaction = await http.inject({ method: 'POST', url: '/fhir', headers: H, payload: { resourceType: 'Bundle', type: 'transaction', entry: [entry] } });
+    t.equal(transaction.statusCode, 412, `transaction ${request.method} entry with request.ifNoneMatch ${request.ifNoneMatch}`);
+  }
+  t.equal((await http.inject({ method: 'GET', url: '/fhir/Patient/none-pd' })).headers.etag, 'W/"1"', 'nor by the entries');
   const otherVersion = await http.inject({ method: 'DELETE', url: '/fhir/Patient/none-pd', headers: { 'if-none-match': 'W/"9"' } });
   t.equal(otherVersion.statusCode, 200, 'DELETE with If-None-Match of another version deletes');
 });
