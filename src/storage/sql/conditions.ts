@@ -44,8 +44,6 @@ const MAX_JOINED_PROBES = 6;
 
 export class ConditionCompiler {
   private aliasCount = 0;
-  /** probes now compiled end their EXISTS with dialect.unjoinedSubquery */
-  private unjoined = false;
 
   constructor(readonly params: Params, readonly dialect: SqlDialect) {}
 
@@ -72,8 +70,8 @@ export class ConditionCompiler {
     // probes every one of them before its top-N sort (Observation?subject:Patient.name=, 408 references: 1.4 ms),
     // where the sorted key array is probed in order only until the page is full (0.7 ms). So is a key-ordered page's.
     const pinned = keyOrdered || conditions.length > 1 || (driver >= 0 && conditions[driver]!.kind === 'chain');
-    const unjoined = this.unjoined || conditions.length - (driver >= 0 ? 1 : 0) > MAX_JOINED_PROBES;
-    conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias, pinned) : this.unjoinedIf(unjoined, () => this.probe(condition, alias))));
+    const unjoined = conditions.length - (driver >= 0 ? 1 : 0) > MAX_JOINED_PROBES;
+    conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias, pinned) : this.probe(condition, alias, unjoined)));
     return terms;
   }
 
@@ -155,8 +153,11 @@ export class ConditionCompiler {
     }
   }
 
-  /** the condition tested on the row `alias` already found, reading only that resource's index rows */
-  probe(condition: Condition, alias: string): string {
+  /**
+   * The condition tested on the row `alias` already found, reading only that resource's index rows. `unjoined`: its
+   * EXISTS subqueries, and those of the conditions inside it, end with dialect.unjoinedSubquery.
+   */
+  probe(condition: Condition, alias: string, unjoined = false): string {
     const params = this.params;
     switch (condition.kind) {
       case 'param': {
@@ -168,16 +169,16 @@ export class ConditionCompiler {
         const head = `SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row} WHERE ${row}.rkey = ${alias}.rkey`
           + ` AND ${param} = ${params.bind(condition.param)} AND `;
         const matches = condition.values.map((value) => compileValueMatch(value, (name) => `${row}.${name}`, params, this.dialect));
-        return this.exists(`${head}${matches.length ? `(${anyOf(matches)})` : '1 = 0'}`);
+        return this.exists(`${head}${matches.length ? `(${anyOf(matches)})` : '1 = 0'}`, unjoined);
       }
       case 'composite': {
         if (condition.alternatives.length === 0) return '1 = 0';
-        return `(${anyOf(condition.alternatives.map((components) => this.exists(this.compositeRows(components, alias))))})`;
+        return `(${anyOf(condition.alternatives.map((components) => this.exists(this.compositeRows(components, alias), unjoined)))})`;
       }
       case 'missing': {
         const row = this.alias('i');
         const has = this.exists(`SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row}`
-          + ` WHERE ${row}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${row}.param`)} = ${params.bind(condition.param)}`);
+          + ` WHERE ${row}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${row}.param`)} = ${params.bind(condition.param)}`, unjoined);
         return condition.missing ? `NOT ${has}` : has;
       }
       case 'id':
@@ -187,12 +188,12 @@ export class ConditionCompiler {
       case 'type':
         return condition.types.length ? `${alias}.type IN (${params.list(condition.types)})` : '1 = 0';
       case 'not':
-        return `NOT (${this.probe(condition.condition, alias)})`;
+        return `NOT (${this.probe(condition.condition, alias, unjoined)})`;
       case 'or':
         if (condition.conditions.length === 0) return '1 = 0';
-        return `(${anyOf(condition.conditions.map((inner) => `(${this.probe(inner, alias)})`))})`;
+        return `(${anyOf(condition.conditions.map((inner) => `(${this.probe(inner, alias, unjoined)})`))})`;
       case 'and':
-        return condition.conditions.length ? `(${allOf(condition.conditions.map((inner) => this.probe(inner, alias)))})` : '1 = 1';
+        return condition.conditions.length ? `(${allOf(condition.conditions.map((inner) => this.probe(inner, alias, unjoined)))})` : '1 = 1';
       case 'chain': {
         const reference = this.alias('ref');
         const target = this.alias('t');
@@ -202,8 +203,8 @@ export class ConditionCompiler {
           + ` WHERE ${reference}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${reference}.param`)} = ${params.bind(condition.param)}`;
         const terms = [`${target}.deleted = 0`];
         if (condition.targetTypes.length) terms.push(`${target}.type IN (${params.list(condition.targetTypes)})`);
-        terms.push(...condition.where.map((inner) => this.probe(inner, target)));
-        return this.exists(`${head} AND ${allOf(terms)}`);
+        terms.push(...condition.where.map((inner) => this.probe(inner, target, unjoined)));
+        return this.exists(`${head} AND ${allOf(terms)}`, unjoined);
       }
       case 'has': {
         const reference = this.alias('ref');
@@ -212,7 +213,7 @@ export class ConditionCompiler {
           + ` ON ${source}.rkey = ${reference}.rkey WHERE ${reference}.target_id = ${alias}.id AND ${reference}.target_type = ${alias}.type`
           + ` AND ${reference}.param = ${params.bind(condition.param)} AND ${source}.type = ${params.bind(condition.sourceType)}`
           + ` AND ${source}.deleted = 0`;
-        return this.exists(`${head}${condition.where.map((inner) => ` AND ${this.probe(inner, source)}`).join('')}`);
+        return this.exists(`${head}${condition.where.map((inner) => ` AND ${this.probe(inner, source, unjoined)}`).join('')}`, unjoined);
       }
     }
   }
@@ -233,18 +234,8 @@ export class ConditionCompiler {
     return `SELECT ${rows[0]}.rkey FROM ${joins.join(' ')} WHERE ${probe}${matches.join(' AND ')}`;
   }
 
-  private unjoinedIf(unjoined: boolean, compile: () => string): string {
-    const outer = this.unjoined;
-    this.unjoined = unjoined;
-    try {
-      return compile();
-    } finally {
-      this.unjoined = outer;
-    }
-  }
-
-  private exists(subquery: string): string {
-    return `EXISTS (${subquery}${this.unjoined ? this.dialect.unjoinedSubquery : ''})`;
+  private exists(subquery: string, unjoined: boolean): string {
+    return `EXISTS (${subquery}${unjoined ? this.dialect.unjoinedSubquery : ''})`;
   }
 
   private alias(stem: string): string {
