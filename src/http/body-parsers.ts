@@ -38,8 +38,7 @@ export function parseForm(text: string): Record<string, string[]> {
  */
 function refuseContentCoding(request: FastifyRequest): void {
   const coding = request.headers['content-encoding'];
-  const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
-  if (hasBody && coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
     throw new FhirError('invalid-content-type', `Content-Encoding "${coding}" is not accepted: send the body uncompressed`);
   }
 }
@@ -58,22 +57,23 @@ function utf8Text(body: Buffer): string {
   }
 }
 
+/** A content-type parser over the body's bytes: its coding and encoding checked, then `parse` on the text. */
+function textParser(parse: (request: FastifyRequest, text: string) => unknown) {
+  return (request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void => {
+    try {
+      refuseContentCoding(request);
+      done(null, parse(request, utf8Text(body)));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  };
+}
+
 export function registerBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addHook('preParsing', async (request) => refuseContentCoding(request));
-  app.addContentTypeParser(JSON_BODY_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
-    try {
-      assertServedContentVersion(request.headers['content-type'] ?? '');
-      done(null, parseJsonBody(utf8Text(body as Buffer)));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
-  app.addContentTypeParser(FORM_BODY_TYPE, { parseAs: 'buffer' }, (_request, body, done) => {
-    try {
-      done(null, { kind: 'form', params: parseForm(utf8Text(body as Buffer)) } satisfies FormBody);
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  app.addContentTypeParser(JSON_BODY_TYPES, { parseAs: 'buffer' }, textParser((request, text) => {
+    assertServedContentVersion(request.headers['content-type'] ?? '');
+    return parseJsonBody(text);
+  }));
+  app.addContentTypeParser(FORM_BODY_TYPE, { parseAs: 'buffer' }, textParser((_request, text) => ({ kind: 'form', params: parseForm(text) } satisfies FormBody)));
 }
