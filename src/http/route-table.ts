@@ -12,21 +12,7 @@ import { read } from '../interactions/read.js';
 import { search } from '../interactions/search.js';
 import { update } from '../interactions/update.js';
 import { vread } from '../interactions/vread.js';
-import { FhirError } from '../fhir/errors.js';
-import type { Interaction, RoutePattern } from './routes.js';
-
-/**
- * POST [base]{/[type]}/_search takes its parameters as application/x-www-form-urlencoded (R4 http.html#search);
- * a form body is merged into the query before this point, so any body still here came in another media type.
- */
-function formSearch(handler: Interaction): Interaction {
-  return async (ctx, req) => {
-    if (req.body !== undefined) {
-      throw new FhirError('invalid-content-type', `POST _search takes its parameters as application/x-www-form-urlencoded, not "${req.headers['content-type'] ?? ''}"`);
-    }
-    return handler(ctx, req);
-  };
-}
+import type { RoutePattern } from './routes.js';
 
 export function restRoutePatterns(template: CapabilityTemplate): RoutePattern[] {
   const conditionalUpdate = (resourceType: string) => resourceCapability(template, resourceType).conditionalUpdate === true;
@@ -42,7 +28,7 @@ export function restRoutePatterns(template: CapabilityTemplate): RoutePattern[] 
         POST: { capability: 'transaction', handler: batchOrTransaction },
       },
     },
-    { url: '/_search', typed: false, formBody: true, methods: { POST: { capability: 'search-system', handler: formSearch(search) } } },
+    { url: '/_search', typed: false, formBody: true, methods: { POST: { capability: 'search-system', handler: search } } },
     { url: '/_history', typed: false, methods: { GET: { capability: 'history-system', handler: history } } },
     // $reindex (interactions/operations/reindex.ts): POST runs or resumes a job, GET reports on jobs
     { url: '/$reindex', typed: false, methods: { GET: { handler: reindex }, POST: { handler: reindex } } },
@@ -57,7 +43,7 @@ export function restRoutePatterns(template: CapabilityTemplate): RoutePattern[] 
         PATCH: { capability: 'patch', allowed: conditionalUpdate, handler: patch },
       },
     },
-    { url: '/:type/_search', typed: true, formBody: true, methods: { POST: { capability: 'search-type', handler: formSearch(search) } } },
+    { url: '/:type/_search', typed: true, formBody: true, methods: { POST: { capability: 'search-type', handler: search } } },
     { url: '/:type/_history', typed: true, methods: { GET: { capability: 'history-type', handler: history } } },
     {
       url: '/:type/:id', typed: true, methods: {

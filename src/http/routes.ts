@@ -32,7 +32,10 @@ export interface RoutePattern {
   /** URL parameters -> the interaction's target; defaults to :type, :id, :vid */
   target?: (params: RouteParams) => RouteTarget;
   methods: Partial<Record<'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', MethodBinding>>;
-  /** takes application/x-www-form-urlencoded parameters (POST _search); elsewhere a form body is a 415 */
+  /**
+   * takes its parameters as an application/x-www-form-urlencoded body (POST _search, R4 http.html#search), and no
+   * other body; elsewhere a form body is a 415
+   */
   formBody?: boolean;
 }
 
@@ -75,9 +78,7 @@ export function registerRestRoutes(app: FastifyInstance, ctx: ServerContext, tem
         if (operation !== undefined) {
           throw new FhirError('not-found', `The operation ${operation} is not served at ${request.url.split('?')[0]} (see the CapabilityStatement's operations)`, { issueCode: 'not-supported' });
         }
-        if (isFormBody(request.body) && !pattern.formBody) {
-          throw new FhirError('invalid-content-type', `${request.method} here takes a resource as application/fhir+json; application/x-www-form-urlencoded is for POST _search`);
-        }
+        assertBodyKind(request, pattern.formBody === true);
         const target: RouteTarget = pattern.target?.(params) ?? { resourceType: params.type, id: params.id, versionId: params.vid };
         if (pattern.typed) {
           // GET [base]/Patient/123/* searches every type of the compartment (R4 compartmentdefinition.html)
@@ -99,6 +100,14 @@ export function registerRestRoutes(app: FastifyInstance, ctx: ServerContext, tem
       },
     });
   }
+}
+
+/** A form body is the parameters of POST _search and nothing else's body, and POST _search takes no other body. */
+function assertBodyKind(request: FastifyRequest, formBody: boolean): void {
+  if (request.body === undefined || isFormBody(request.body) === formBody) return;
+  throw new FhirError('invalid-content-type', formBody
+    ? `POST _search takes its parameters as application/x-www-form-urlencoded, not "${request.headers['content-type'] ?? ''}"`
+    : `${request.method} here takes a resource as application/fhir+json; application/x-www-form-urlencoded is for POST _search`);
 }
 
 function lastQueryValue(request: FastifyRequest, name: string): string | undefined {
