@@ -12,6 +12,7 @@ export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap
  *
  * date / lastUpdated (ranges, inclusive ms):
  *   eq: t.low >= s.low AND t.high <= s.high        ne: NOT eq
+ *       (every indexed range has t.low <= t.high, so engines may also bound t.low <= s.high)
  *   gt: t.high > s.high                            lt: t.low < s.low
  *   ge: t.high > s.high OR eq                      le: t.low < s.low OR eq
  *   sa: t.low > s.high                             eb: t.high < s.low

@@ -64,6 +64,10 @@ t.test('R4 search.html#date table: extraction from date, dateTime, instant, Peri
     ['dateTime', '2012-09-17T10:30:00+01:00', [['2012-09-17T09:30:00.000Z', '2012-09-17T09:30:00.999Z']]],
     ['instant', '2015-02-07T13:28:17.239+02:00', [['2015-02-07T11:28:17.239Z', '2015-02-07T11:28:17.239Z']]],
     ['Period', { start: '2020-01-01', end: '2020-01-31' }, [['2020-01-01T00:00:00.000Z', '2020-01-31T23:59:59.999Z']]],
+    // start after end (against datatypes.html#Period per-1): the span between them, so that low <= high holds
+    ['Period', { start: '2020-03-01', end: '2020-01-31' }, [['2020-01-31T00:00:00.000Z', '2020-03-01T23:59:59.999Z']]],
+    // start within end's precision is not inverted: the range stays start..end
+    ['Period', { start: '2020-05-01T10:00:00Z', end: '2020-05' }, [['2020-05-01T10:00:00.000Z', '2020-05-31T23:59:59.999Z']]],
     ['Timing', { event: ['2020-05-01', '2020-06-01'] }, [['2020-05-01T00:00:00.000Z', '2020-05-01T23:59:59.999Z'], ['2020-06-01T00:00:00.000Z', '2020-06-01T23:59:59.999Z']]],
   ];
   for (const [type, value, expected] of cases) {

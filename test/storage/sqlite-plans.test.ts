@@ -92,7 +92,8 @@ const shapes: { name: string; query: SearchQuery; driver: RegExp; probes: RegExp
     name: 'date ge alone drives as two index ranges',
     query: { types: ['Patient'], where: [{ ...dateGe, param: 'birthdate' } as Condition], sort: [], count: 10, total: 'accurate' },
     driver: /^SEARCH i\d+ USING COVERING INDEX idx_date_lookup1 \(param=\? AND high>\?\)/,
-    probes: [/^SEARCH i\d+ USING COVERING INDEX idx_date_lookup0 \(param=\? AND low>\?\)/],
+    // the eq part reads one closed range of low (value-matches.ts rangePrefix)
+    probes: [/^SEARCH i\d+ USING COVERING INDEX idx_date_lookup0 \(param=\? AND low>\? AND low<\?\)/],
   },
   {
     name: '_has drives from the nested code lookup',

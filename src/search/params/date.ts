@@ -68,6 +68,16 @@ function pushRange(out: DateEntry[], param: string, range: InstantRange | undefi
   out.push(group === undefined ? { param, low: range.low, high: range.high } : { param, low: range.low, high: range.high, group });
 }
 
+/**
+ * A Period's range: from its start's low to its end's high, open where one is missing. A Period that ends before it
+ * starts (against R4's invariant per-1, which validation does not check) spans from its end to its start instead, so
+ * every indexed range has low <= high, which the engines' lookups rely on (sql/value-matches.ts rangePrefix).
+ */
+function periodRange(start: InstantRange | undefined, end: InstantRange | undefined): InstantRange {
+  if (start && end && start.low > end.high) return { low: end.low, high: start.high };
+  return { low: start?.low ?? MIN_INSTANT, high: end?.high ?? MAX_INSTANT };
+}
+
 /** Extraction: date, dateTime, instant, Period, Timing.event (R4 search.html#date table). */
 export function extractDate(node: PathNode, param: string, out: IndexEntries, group?: number): void {
   const { value, type } = node;
@@ -82,7 +92,7 @@ export function extractDate(node: PathNode, param: string, out: IndexEntries, gr
     const start = typeof value.start === 'string' ? dateRange(value.start) : undefined;
     const end = typeof value.end === 'string' ? dateRange(value.end) : undefined;
     if (!start && !end) return;
-    pushRange(out.date, param, { low: start?.low ?? MIN_INSTANT, high: end?.high ?? MAX_INSTANT }, group);
+    pushRange(out.date, param, periodRange(start, end), group);
     return;
   }
   if (type === 'Timing') {

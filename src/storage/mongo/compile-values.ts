@@ -58,7 +58,8 @@ function referencePredicate(match: ReferenceMatch): Document {
  * lastUpdated passes the same field twice (an instant is a range of one millisecond).
  */
 export function rangePredicate(prefix: Prefix, low: number, high: number, lowField: string, highField: string): Document {
-  const contained: Document = { $and: [{ [lowField]: { $gte: low } }, { [highField]: { $lte: high } }] };
+  // low <= high bounds low from above too (date.ts periodRange), so an index scan on the low field is one closed range
+  const contained: Document = { $and: [{ [lowField]: { $gte: low, $lte: high } }, { [highField]: { $lte: high } }] };
   switch (prefix) {
     case 'eq': return contained;
     case 'ne': return { $or: [{ [lowField]: { $lt: low } }, { [highField]: { $gt: high } }] };
