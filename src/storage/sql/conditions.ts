@@ -70,7 +70,8 @@ export class ConditionCompiler {
     // probes every one of them before its top-N sort (Observation?subject:Patient.name=, 408 references: 1.4 ms),
     // where the sorted key array is probed in order only until the page is full (0.7 ms). So is a key-ordered page's.
     const pinned = keyOrdered || conditions.length > 1 || (driver >= 0 && conditions[driver]!.kind === 'chain');
-    const unjoined = conditions.length - (driver >= 0 ? 1 : 0) > MAX_JOINED_PROBES;
+    // a walk probes each row it passes until the page is full: as a join, PostgreSQL would read every match first
+    const unjoined = options.walk === true || conditions.length - (driver >= 0 ? 1 : 0) > MAX_JOINED_PROBES;
     conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias, pinned) : this.probe(condition, alias, unjoined)));
     return terms;
   }

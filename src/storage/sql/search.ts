@@ -2,8 +2,8 @@
 import type { SearchQuery } from '../../search/ir.js';
 import type { SearchPage } from '../port.js';
 import { ConditionCompiler, selectivityVaries, type BlockOptions } from './conditions.js';
-import { memoizedCount } from './count-memo.js';
-import { walksTypeRows } from './dense-walk.js';
+import { memoizedCount, memoizedMatchCounts } from './count-memo.js';
+import { walksTypeRows, type MatchCounts } from './dense-walk.js';
 import type { SqlDialect } from './dialect.js';
 import { fetchPage, InliningParams, Params, type KeyValue, type OrderColumn } from './paging.js';
 import { chooseDriver } from './selectivity.js';
@@ -88,10 +88,15 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
     && (!counted || snapshots!.countAlong(counted.sql, counted.params));
   if (countAlong) selected.push('COUNT(*) OVER () AS match_count');
   const lateColumns = snapshots ? `${textVersionColumns(dialect, 'c')}, ${SNAPSHOT_COLUMN}` : textVersionColumns(dialect, 'c');
+  // a walk of the type's rows needs no count along: it is chosen from counts known before the statement
+  const walkCounts: MatchCounts | undefined = options.memoizeCounts ? memoizedMatchCounts(session)
+    : snapshots && !countAlong ? { known: async (sql, params) => snapshots.lastCount(sql, params), typeRows: (type) => snapshots.typeRows(session, type) }
+      : undefined;
+  const walk = walkCounts !== undefined && await walksTypeRows(walkCounts, query, () => counted ?? countStatement(query, dialect));
   const page = await fetchPage(session, dialect, {
     select: `SELECT ${['r.rkey', ...keyColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
     where: whereClauses(query, values, dialect, {
-      walk: options.memoizeCounts && await walksTypeRows(session, query, () => countStatement(query, dialect)),
+      walk,
       keyOrderedPage: query.sort.length === 0 && !countAlong,
     }),
     params: values,
