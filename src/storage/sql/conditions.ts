@@ -166,7 +166,7 @@ export class ConditionCompiler {
         // an exact key of the lookup index (every column before rkey bound by equality) is one seek; otherwise the
         // candidate's own rows are read by (rkey, seq) rather than walking a value range of the lookup index
         // (one value only: SQLite plans an OR of several seeks as a walk of the parameter's whole range)
-        const param = condition.values.length === 1 && seeksLookup(condition.values[0]!) ? `${row}.param` : this.dialect.unindexed(`${row}.param`);
+        const param = condition.values.length === 1 && seeksLookup(condition.values[0]!) ? `${row}.param` : this.dialect.probeParam(`${row}.param`);
         const head = `SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row} WHERE ${row}.rkey = ${alias}.rkey`
           + ` AND ${param} = ${params.bind(condition.param)} AND `;
         const matches = condition.values.map((value) => compileValueMatch(value, (name) => `${row}.${name}`, params, this.dialect));
@@ -179,7 +179,7 @@ export class ConditionCompiler {
       case 'missing': {
         const row = this.alias('i');
         const has = this.exists(`SELECT 1 FROM ${INDEX_TABLES[condition.index].table} ${row}`
-          + ` WHERE ${row}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${row}.param`)} = ${params.bind(condition.param)}`, unjoined);
+          + ` WHERE ${row}.rkey = ${alias}.rkey AND ${this.dialect.probeParam(`${row}.param`)} = ${params.bind(condition.param)}`, unjoined);
         return condition.missing ? `NOT ${has}` : has;
       }
       case 'id':
@@ -201,7 +201,7 @@ export class ConditionCompiler {
         // positional placeholders: bind in the order they appear in the text (the param before the nested terms)
         const head = `SELECT 1 FROM ${INDEX_TABLES.reference.table} ${reference}`
           + ` JOIN ${RESOURCE_TABLE} ${target} ON ${target}.type = ${reference}.target_type AND ${target}.id = ${reference}.target_id`
-          + ` WHERE ${reference}.rkey = ${alias}.rkey AND ${this.dialect.unindexed(`${reference}.param`)} = ${params.bind(condition.param)}`;
+          + ` WHERE ${reference}.rkey = ${alias}.rkey AND ${this.dialect.probeParam(`${reference}.param`)} = ${params.bind(condition.param)}`;
         const terms = [`${target}.deleted = 0`];
         if (condition.targetTypes.length) terms.push(`${target}.type IN (${params.list(condition.targetTypes)})`);
         terms.push(...condition.where.map((inner) => this.probe(inner, target, unjoined)));
@@ -227,7 +227,7 @@ export class ConditionCompiler {
       return n === 0 ? table : `JOIN ${table} ON ${rows[n]}.rkey = ${rows[0]}.rkey AND ${rows[n]}.grp = ${rows[0]}.grp`;
     });
     const matches = components.map((component, n) => {
-      const param = n === 0 && of ? this.dialect.unindexed(`${rows[n]}.param`) : `${rows[n]}.param`;
+      const param = n === 0 && of ? this.dialect.probeParam(`${rows[n]}.param`) : `${rows[n]}.param`;
       return `${param} = ${this.params.bind(component.param)} AND `
         + compileValueMatch(component.match, (name) => `${rows[n]}.${name}`, this.params, this.dialect);
     });

@@ -1,11 +1,15 @@
 /**
- * PostgreSQL plans of date searches (R4 search.html#date) over many Patients whose birth dates spread over a century,
- * as a hospital's do. What is checked is how many idx_date rows the page statement reads (EXPLAIN ANALYZE), not time:
+ * PostgreSQL plans over data shaped like a hospital's: many Patients whose birth dates spread over a century, and
+ * Observations of a few categories, most of them vital signs. What is checked is how many index rows the page
+ * statement reads (EXPLAIN ANALYZE), not time:
  *  - `eq` reads one closed range of the (param, low) index. Bounded on low from below only, PostgreSQL estimated
  *    it as two independent half-open ranges (a quarter of all Patients), walked every Patient in key order and
  *    probed each (50,000 Patients: 14.7 ms for 6 matches; 0.2 ms bounded). value-matches.ts rangePrefix.
  *  - `lt` matching most Patients, once its count is known: the page walks the type's rows in key order and stops when
  *    it is full (dense-walk.ts), where the driving key array listed every match first (35,000 of 50,000: 9 ms).
+ *  - a probe (patient=<id>&category=vital-signs, the patient's Observations each tested for the category) reads the
+ *    candidate's own index rows, also in the generic plan PostgreSQL's plan cache moves to after five executions;
+ *    there, seeking idx_token_lookup0 by (param, code), every probe read every vital-signs entry (265 ms; 1.5 ms).
  * Runs when FHIR_TEST_POSTGRES_URL is set.
  */
 import t, { type Test } from 'tap';
@@ -20,6 +24,7 @@ import { testSchema } from './postgres-schema.js';
 
 const url = process.env.FHIR_TEST_POSTGRES_URL;
 const PATIENTS = 4000;
+const OBSERVATIONS = 4000;
 
 interface PlanNode { 'Relation Name'?: string; 'Actual Rows': number; 'Actual Loops': number; 'Rows Removed by Filter'?: number; Plans?: PlanNode[] }
 
@@ -73,12 +78,26 @@ if (!url) {
     const range = dateRange(value)!;
     return { types: ['Patient'], where: [{ kind: 'param', param: 'birthdate', index: 'date', values: [{ kind: 'date', prefix, ...range }] }], sort: [], count: 20, total: 'accurate' };
   };
-  const explained = async (t: Test, search: SearchQuery) => {
+  /** the page statement of `search`, explained as planned for its values, or as the generic plan of its parameters */
+  const explained = async (t: Test, search: SearchQuery, table = 'idx_date', generic = false) => {
     sent.length = 0;
     const page = await store.search(search);
     t.equal(sent.length, 1, 'one page statement');
-    const [row] = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sent[0]!.text}`, sent[0]!.values)).rows as { 'QUERY PLAN': { Plan: PlanNode }[] }[];
-    return { page, text: sent[0]!.text, read: rowsRead(row!['QUERY PLAN'][0]!.Plan, 'idx_date') };
+    const { text, values } = sent[0]!;
+    let plan: PlanNode;
+    if (generic) {
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      await client.query(`PREPARE generic_page AS ${text}`);
+      const literals = values.map((value) => (value === null ? 'NULL' : `'${String(value).replace(/'/g, "''")}'`));
+      const [row] = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE generic_page${literals.length ? `(${literals.join(', ')})` : ''}`)).rows;
+      await client.query('DEALLOCATE generic_page');
+      await client.query('RESET plan_cache_mode');
+      plan = (row as { 'QUERY PLAN': { Plan: PlanNode }[] })['QUERY PLAN'][0]!.Plan;
+    } else {
+      const [row] = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values)).rows as { 'QUERY PLAN': { Plan: PlanNode }[] }[];
+      plan = row!['QUERY PLAN'][0]!.Plan;
+    }
+    return { page, text, read: rowsRead(plan, table) };
   };
 
   t.test('eq: a day in the middle of the century reads about its own index rows, not every Patient', async (t) => {
@@ -98,5 +117,37 @@ if (!url) {
     t.equal(page.items.length, 20);
     t.notMatch(text, /ANY\(ARRAY/, 'no key array of every match');
     t.ok(read < 200, `idx_date rows read: ${read} (${text})`);
+  });
+
+  t.test('a category probe beside a patient reads the candidate\'s own rows, in the generic plan too', async (t) => {
+    const categories = ['vital-signs', 'vital-signs', 'vital-signs', 'laboratory', 'survey'];
+    for (let start = 0; start < OBSERVATIONS; start += 200) {
+      await Promise.all(Array.from({ length: 200 }, (_, k) => {
+        const n = start + k;
+        const resource: Resource = {
+          resourceType: 'Observation', id: `o${n}`, status: 'final', code: { text: 'x' }, meta: { versionId: '1', lastUpdated },
+          category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: categories[Math.floor(n / 40) % categories.length]! }] }],
+          subject: { reference: `Patient/p${n % 40}` }, effectiveDateTime: new Date(Date.UTC(2020, 0, 1) + n * 3_600_000).toISOString(),
+        };
+        return store.write({ resourceType: 'Observation', id: `o${n}`, versionId: 1, lastUpdated, method: 'PUT', resource,
+          index: fixtureRegistry().extract(resource), expectedPreviousVersion: 0 });
+      }));
+    }
+    await client.query('ANALYZE');
+    const search: SearchQuery = {
+      types: ['Observation'],
+      where: [
+        { kind: 'param', param: 'patient', index: 'reference', values: [{ kind: 'reference', targetType: 'Patient', targetId: 'p7' }] },
+        { kind: 'param', param: 'category', index: 'token', values: [{ kind: 'token', op: 'eq', code: 'vital-signs' }] },
+      ],
+      sort: [{ param: 'date', descending: true }], count: 10, total: 'accurate',
+    };
+    const perPatient = OBSERVATIONS / 40;
+    const vitalSigns = (OBSERVATIONS * 3) / 5;
+    for (const generic of [false, true]) {
+      const { page, read, text } = await explained(t, search, 'idx_token', generic);
+      t.equal(page.total, (perPatient * 3) / 5, 'the patient\'s vital signs');
+      t.ok(read < perPatient * 20, `${generic ? 'generic' : 'custom'} plan: idx_token rows read ${read}, of ${vitalSigns} vital-signs entries (${text})`);
+    }
   });
 }
