@@ -72,7 +72,15 @@ export class ConditionCompiler {
     const pinned = keyOrdered || conditions.length > 1 || (driver >= 0 && conditions[driver]!.kind === 'chain');
     // a walk probes each row it passes until the page is full: as a join, PostgreSQL would read every match first
     const unjoined = options.walk === true || conditions.length - (driver >= 0 ? 1 : 0) > MAX_JOINED_PROBES;
-    conditions.forEach((condition, n) => terms.push(n === driver ? this.drive(condition, alias, pinned) : this.probe(condition, alias, unjoined)));
+    conditions.forEach((condition, n) => {
+      if (n === driver) terms.push(this.drive(condition, alias, pinned));
+      // a walk reads the type's rows in key order: SQLite would otherwise read a wide _lastUpdated range of the
+      // (type, last_updated) index and sort all of it (Patient?_lastUpdated=gt<date> over 50,000 Patients: 24 ms)
+      else if (options.walk && condition.kind === 'lastUpdated') {
+        const column = this.dialect.unindexed(`${alias}.last_updated`);
+        terms.push(rangePrefix(condition.prefix, column, column, condition.low, condition.high, this.params));
+      } else terms.push(this.probe(condition, alias, unjoined));
+    });
     return terms;
   }
 

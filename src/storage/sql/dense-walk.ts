@@ -9,6 +9,9 @@
  * (count-memo.ts); on PostgreSQL the last ones remembered with a snapshot (snapshot-counts.ts), which only choose the
  * plan here, never a total.
  *
+ * A _lastUpdated range with nothing else to drive is walked the same way: Patient?_lastUpdated=gt<date> matching
+ * 50,000 Patients read them all through the (type, last_updated) index and sorted them (24 ms; walked 0.05 ms).
+ *
  * Measured on the Synthea data: Patient?birthdate=lt<median>, 1,022 of 1,042 Patients, page statement ~170 -> ~40 us
  * on SQLite. On PostgreSQL, 35,000 of 50,000 Patients: the key array of every match took 9 ms, the walk 0.1 ms.
  */
@@ -31,7 +34,9 @@ export interface MatchCounts {
 export async function walksTypeRows(counts: MatchCounts, query: SearchQuery, countStatement: () => { sql: string; params: unknown[] }): Promise<boolean> {
   if (query.cursor !== undefined || query.sort.length > 0 || query.types?.length !== 1) return false;
   const driver = chooseDriver(query.where);
-  if (driver < 0 || driveRank(query.where[driver]!)! < WIDE_RANK) return false;
+  // without a lookup to drive, a _lastUpdated range (a column of the resource row) may be as wide
+  const wide = driver >= 0 ? driveRank(query.where[driver]!)! >= WIDE_RANK : query.where.some((condition) => condition.kind === 'lastUpdated');
+  if (!wide) return false;
   const count = countStatement();
   const matches = await counts.known(count.sql, count.params);
   if (matches === undefined || matches <= query.count) return false;
