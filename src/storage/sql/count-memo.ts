@@ -7,7 +7,6 @@
  * Why: a search matching ~1,000 rows spent half its statement time counting them for Bundle.total, again on every
  * page and every repeat of the search.
  */
-import { TYPE_ROWS, type MatchCounts } from './dense-walk.js';
 import type { SqlSession } from './session.js';
 
 /** counts kept per database version; all of them are dropped when it changes */
@@ -54,10 +53,3 @@ export async function knownCount(session: SqlSession, sql: string, params: reado
   return generation.counts.get(countKey(sql, params));
 }
 
-/** what dense-walk.ts decides by on SQLite: counts taken at the current database version */
-export function memoizedMatchCounts(session: SqlSession): MatchCounts {
-  return {
-    known: (sql, params) => knownCount(session, sql, params),
-    typeRows: (type) => memoizedCount(session, TYPE_ROWS, [type], async () => Number((await session.all(TYPE_ROWS, [type]))[0]!.n)),
-  };
-}

@@ -2,8 +2,8 @@
 import type { SearchQuery } from '../../search/ir.js';
 import type { SearchPage } from '../port.js';
 import { ConditionCompiler, selectivityVaries, type BlockOptions } from './conditions.js';
-import { memoizedCount, memoizedMatchCounts } from './count-memo.js';
-import { walksTypeRows, type MatchCounts } from './dense-walk.js';
+import { knownCount, memoizedCount } from './count-memo.js';
+import { walksTypeRows, type KnownCount, type TypeRowCounts } from './dense-walk.js';
 import type { SqlDialect } from './dialect.js';
 import { fetchPage, InliningParams, Params, type KeyValue, type OrderColumn } from './paging.js';
 import { chooseDriver } from './selectivity.js';
@@ -35,6 +35,8 @@ export interface SearchOptions {
   memoizeCounts?: boolean;
   /** PostgreSQL outside any transaction: counts remembered with their snapshots */
   snapshotCounts?: SnapshotCounts;
+  /** outside any transaction: the types' row counts a first page is planned by (dense-walk.ts) */
+  typeRows?: TypeRowCounts;
 }
 
 /** `withSnapshot`: the statement also returns its snapshot (snapshot-counts.ts) */
@@ -89,10 +91,11 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   if (countAlong) selected.push('COUNT(*) OVER () AS match_count');
   const lateColumns = snapshots ? `${textVersionColumns(dialect, 'c')}, ${SNAPSHOT_COLUMN}` : textVersionColumns(dialect, 'c');
   // a walk of the type's rows needs no count along: it is chosen from counts known before the statement
-  const walkCounts: MatchCounts | undefined = options.memoizeCounts ? memoizedMatchCounts(session)
-    : snapshots && !countAlong ? { known: async (sql, params) => snapshots.lastCount(sql, params), typeRows: (type) => snapshots.typeRows(session, type) }
+  const known: KnownCount | undefined = options.memoizeCounts ? (sql, params) => knownCount(session, sql, params)
+    : snapshots && !countAlong ? async (sql, params) => snapshots.lastCount(sql, params)
       : undefined;
-  const walk = walkCounts !== undefined && await walksTypeRows(walkCounts, query, () => counted ?? countStatement(query, dialect));
+  const walk = known !== undefined && options.typeRows !== undefined
+    && await walksTypeRows(session, options.typeRows, known, query, () => counted ?? countStatement(query, dialect));
   const page = await fetchPage(session, dialect, {
     select: `SELECT ${['r.rkey', ...keyColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
     where: whereClauses(query, values, dialect, {

@@ -12,14 +12,10 @@
  * Why: counting for Bundle.total was most of a wide search's statement (Observation?category=laboratory, 1,400
  * matches: 1.4 ms with COUNT(*) OVER (), 0.37 ms without).
  */
-import { TYPE_ROWS } from './dense-walk.js';
 import type { Row, SqlSession } from './session.js';
 
 /** counts kept; all are dropped when more are needed */
 const MAX_COUNTS = 2000;
-
-/** how long a type's row count chooses plans before it is counted again */
-const TYPE_ROWS_TTL_MS = 60_000;
 
 /** the select-list item a statement adds to return its snapshot */
 export const SNAPSHOT_COLUMN = 'pg_current_snapshot()::text AS count_snapshot';
@@ -35,7 +31,6 @@ const countKey = (sql: string, params: readonly unknown[]) => `${sql}\u0000${JSO
 
 export class SnapshotCounts {
   private readonly counts = new Map<string, RememberedCount>();
-  private readonly typeCounts = new Map<string, { rows: number; at: number }>();
 
   /** true when the page statement should count its matches itself */
   countAlong(sql: string, params: readonly unknown[]): boolean {
@@ -68,18 +63,6 @@ export class SnapshotCounts {
   /** the last count remembered for the statement, whatever its snapshot: enough to choose a plan by, not a total */
   lastCount(sql: string, params: readonly unknown[]): number | undefined {
     return this.counts.get(countKey(sql, params))?.count;
-  }
-
-  /**
-   * The live rows of a type for choosing a plan (dense-walk.ts): counted at most once per TYPE_ROWS_TTL_MS, since a
-   * count that changes with every write would be taken again on every page, and a type's size moves slowly.
-   */
-  async typeRows(session: SqlSession, type: string, now = Date.now()): Promise<number> {
-    const remembered = this.typeCounts.get(type);
-    if (remembered !== undefined && now - remembered.at < TYPE_ROWS_TTL_MS) return remembered.rows;
-    const rows = Number((await session.all(TYPE_ROWS, [type]) as Row[])[0]!.n);
-    this.typeCounts.set(type, { rows, at: now });
-    return rows;
   }
 
   private keep(key: string, count: RememberedCount): void {

@@ -13,6 +13,7 @@ import { reindexVersion } from './reindex.js';
 import { Params } from './paging.js';
 import { historyVersionColumns, rowToVersion, textVersion, textVersionColumns, versionColumns } from './rows.js';
 import { currentRowsByKeysSql, ReadBatcher } from './read-batch.js';
+import { TypeRowCounts } from './dense-walk.js';
 import { runSearch } from './search.js';
 import { SnapshotCounts } from './snapshot-counts.js';
 import type { Row, SqlEngine, SqlSession } from './session.js';
@@ -26,6 +27,7 @@ export class SqlStore implements FhirStore {
   private jobStore?: JobStore;
   private readBatcher?: ReadBatcher;
   private snapshotCounts?: SnapshotCounts;
+  private typeRows?: TypeRowCounts;
 
   constructor(
     readonly engine: 'sqlite' | 'postgres',
@@ -90,8 +92,9 @@ export class SqlStore implements FhirStore {
     // outside transactions a statement sees only committed state: its counts can be remembered until the next commit
     // (SQLite, count-memo.ts) or for its snapshot (PostgreSQL, snapshot-counts.ts)
     if (this.txSession) return runSearch(this.session, this.dialect, query);
-    if (this.engine === 'sqlite') return runSearch(this.session, this.dialect, query, { memoizeCounts: true });
-    return runSearch(this.session, this.dialect, query, { snapshotCounts: this.snapshotCounts ??= new SnapshotCounts() });
+    const typeRows = this.typeRows ??= new TypeRowCounts();
+    if (this.engine === 'sqlite') return runSearch(this.session, this.dialect, query, { memoizeCounts: true, typeRows });
+    return runSearch(this.session, this.dialect, query, { snapshotCounts: this.snapshotCounts ??= new SnapshotCounts(), typeRows });
   }
 
   withTransaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
