@@ -54,6 +54,17 @@ export function countClampedIssue(limit: { requested: number; max: number }): Is
   };
 }
 
+/**
+ * What a Bundle says when a page's included resources reached config.maxIncludes and more would have been added;
+ * `source` names what included them.
+ */
+export function includesCappedIssue(maxIncludes: number, source = '_include/_revinclude'): Issue {
+  return {
+    severity: 'warning', code: 'too-costly', errorCode: 'too-costly',
+    diagnostics: `${source} stopped at the server limit of ${maxIncludes} included resources on this page; more resources match. Use a smaller _count to get them all.`,
+  };
+}
+
 /** ValueSet resources stored on this server, for :in / :not-in (R4 search.html#token) */
 function storedValueSetResolver(ctx: ServerContext): (url: string) => Promise<R4.ValueSet | undefined> {
   return async (url) => {
@@ -124,12 +135,7 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
       if (unsummarized && version.json !== undefined) entries.push(storedSearchEntry(req.baseUrl, version as StoredVersion & { json: string }, 'include'));
       else entries.push(searchEntry(req.baseUrl, present(version.resource!), 'include'));
     }
-    if (included.truncated) {
-      issues.push({
-        severity: 'warning', code: 'too-costly', errorCode: 'too-costly',
-        diagnostics: `_include/_revinclude stopped at the server limit of ${ctx.config.maxIncludes} included resources on this page; more resources match. Use a smaller _count to get them all.`,
-      });
-    }
+    if (included.truncated) issues.push(includesCappedIssue(ctx.config.maxIncludes));
     if (included.iterationsExhausted) {
       issues.push({
         severity: 'warning', code: 'too-costly', errorCode: 'too-costly',

@@ -4,6 +4,8 @@
  * says so when the cap is hit, never silently. `:iterate` repeats until nothing new is found (a fixed point)
  * or MAX_INCLUDE_ITERATIONS rounds have run, which is reported too. A versioned reference
  * (Type/id/_history/n) includes that version (R4 search.html#include: "the version specified").
+ * An optional IncludeFilter lets a caller ($everything) leave referenced resources out of `_include` before
+ * the cap counts them.
  */
 import type { Resource } from '../fhir/types.js';
 import type { SearchParameterRegistry } from '../search/registry.js';
@@ -25,6 +27,17 @@ export interface IncludeResult {
   truncated: boolean;
   /** true when :iterate stopped after MAX_INCLUDE_ITERATIONS rounds while the last round still found resources */
   iterationsExhausted?: boolean;
+}
+
+/**
+ * Which referenced resources `_include` (forward, not `_revinclude`) may add. What it leaves out is not included
+ * and does not count towards maxIncludes.
+ */
+export interface IncludeFilter {
+  /** asked before a referenced resource is read: false leaves it out unread */
+  target?(resourceType: string, id: string): boolean;
+  /** the read versions (none deleted) to keep */
+  keep?(versions: StoredVersion[]): Promise<StoredVersion[]>;
 }
 
 /** rounds of `:iterate` after the first one; each round follows the resources the previous one added */
@@ -57,6 +70,7 @@ export async function resolveIncludes(
   includes: IncludeRequest[],
   revIncludes: IncludeRequest[],
   maxIncludes: number,
+  filter: IncludeFilter = {},
 ): Promise<IncludeResult> {
   const seen = new Set(matches.map(keyOf));
   const included: StoredVersion[] = [];
@@ -88,6 +102,15 @@ export async function resolveIncludes(
     return added;
   };
 
+  /** the versions filter.keep keeps; the ones it drops are seen, so no later round reads them again */
+  const kept = async (versions: StoredVersion[], keyFor: (version: StoredVersion) => string = keyOf): Promise<StoredVersion[]> => {
+    const candidates = versions.filter(present);
+    if (!filter.keep || candidates.length === 0) return candidates;
+    const keep = new Set(await filter.keep(candidates));
+    for (const version of candidates) if (!keep.has(version)) seen.add(keyFor(version));
+    return candidates.filter((version) => keep.has(version));
+  };
+
   const round = async (sources: Resource[], forward: IncludeRequest[], reverse: IncludeRequest[]): Promise<StoredVersion[]> => {
     const added: StoredVersion[] = [];
     const wanted = new Map<string, Target>();
@@ -95,17 +118,19 @@ export async function resolveIncludes(
     for (const resource of sources) {
       for (const spec of forward) {
         for (const target of referencedTargets(registry, resource, spec)) {
+          if (filter.target && !filter.target(target.resourceType, target.id)) continue;
           if (target.version) versioned.set(versionKey(target), target);
           else wanted.set(keyOf(target), target);
         }
       }
     }
     const missing = [...wanted.values()].filter((target) => !seen.has(keyOf(target)));
-    if (missing.length > 0) added.push(...add(await store.readMany(missing)));
+    if (missing.length > 0) added.push(...add(await kept(await store.readMany(missing))));
     for (const target of versioned.values()) {
       if (truncated) break;
       if (seen.has(versionKey(target))) continue;
-      const version = await store.vread(target.resourceType, target.id, Number(target.version));
+      const read = await store.vread(target.resourceType, target.id, Number(target.version));
+      const [version] = read ? await kept([read], () => versionKey(target)) : [];
       if (!version) continue;
       // the current version is the resource itself: included (or matched) under its plain key
       const current = await store.read(target.resourceType, target.id);

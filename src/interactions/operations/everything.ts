@@ -2,11 +2,15 @@
  * Patient/[id]/$everything (R4 patient-operation-everything.html) and Encounter/[id]/$everything
  * (R4 encounter-operation-everything.html), by GET or by POST with the parameters in a Parameters body
  * (operations.html: affectsState=false): the focal resource and every resource in its compartment (for an
- * Encounter also its subject Patient), as one paged searchset. `_count` sets the page size (clamped to
- * FHIR_MAX_COUNT, and the Bundle says so), `_since` keeps resources updated since an instant, `_type` limits
- * the types, and for a Patient `start`/`end` keep resources by care date (careDateCondition). Pages follow
- * `next` links (opaque cursors), so nothing is ever cut silently. The type level ([base]/Patient/$everything,
- * every patient's record) is refused with a 400.
+ * Encounter also its subject Patient) as the matches of one paged searchset, and on each page, as
+ * search.mode=include, the resources that page's matches refer to (everything-includes.ts: what `_include=*:*`
+ * would add, minus what is a match anyway; a resource referenced from several pages is included on each).
+ * `_count` sets the page size (clamped to FHIR_MAX_COUNT, and the Bundle says so), `_since` keeps resources
+ * (matches and includes) updated since an instant, `_type` limits the types of both, and for a Patient
+ * `start`/`end` keep matches by care date (careDateCondition). Bundle.total counts the matches only. Pages follow
+ * `next` links (opaque cursors), so nothing is ever cut silently; the includes of a page are capped at
+ * FHIR_MAX_INCLUDES, and the page says so. The type level ([base]/Patient/$everything, every patient's record) is
+ * refused with a 400.
  */
 import { FhirError, type Issue } from '../../fhir/errors.js';
 import { toOperationOutcome } from '../../fhir/operation-outcome.js';
@@ -21,6 +25,7 @@ import { readCurrent } from '../read.js';
 import { countClampedIssue } from '../search.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from '../types.js';
 import { checkKnownParameters, invalidParameter, kickOffParameters, listValues, readSince, singleValue } from './bulk-parameters.js';
+import { everythingIncludes } from './everything-includes.js';
 
 /** The IN parameters of each OperationDefinition (Patient-everything, Encounter-everything), plus paging's own. */
 const PARAMETERS: Record<string, ReadonlySet<string>> = {
@@ -83,11 +88,10 @@ function encounterPatientId(ctx: ServerContext, encounter: StoredVersion): strin
 
 /** One branch of the search per type asked for (_type): the focal resource, compartment members, related resources. */
 async function everythingCondition(
-  ctx: ServerContext, req: InteractionRequest, focal: StoredVersion, types: string[], range: CareDateRange,
+  ctx: ServerContext, req: InteractionRequest, focal: StoredVersion, relatedPatientId: string | undefined, types: string[], range: CareDateRange,
 ): Promise<Condition> {
   const compartmentType = focal.resourceType;
   const members = compartmentResourceTypes(ctx.definitions, compartmentType);
-  const relatedPatientId = compartmentType === 'Encounter' ? encounterPatientId(ctx, focal) : undefined;
   const branches: Condition[] = [];
   for (const type of types) {
     const conditions: Condition[] = [{ kind: 'type', types: [type] }];
@@ -131,12 +135,13 @@ export async function everything(ctx: ServerContext, req: InteractionRequest): P
   const { count, clamped } = pageSize(ctx, singleValue(params, '_count'));
   const types = requestedTypes(ctx, params, compartmentType);
   const focal = await readCurrent(ctx, req, compartmentType, req.id);
+  const relatedPatientId = compartmentType === 'Encounter' ? encounterPatientId(ctx, focal) : undefined;
 
   const cursor = decodeCursor(params[CURSOR_PARAMETER]);
   const page = await ctx.store.search({
     types,
     where: [
-      await everythingCondition(ctx, req, focal, types, range),
+      await everythingCondition(ctx, req, focal, relatedPatientId, types, range),
       ...(since ? [updatedSince(since)] : []),
       ...(req.accessConditions ?? []),
     ],
@@ -146,8 +151,14 @@ export async function everything(ctx: ServerContext, req: InteractionRequest): P
     total: singleValue(params, '_total') === 'accurate' || cursor === undefined ? 'accurate' : 'none',
   });
   const entries: BundleEntry[] = page.items.map((version) => searchEntry(req.baseUrl, version.resource as Resource, 'match'));
+  const included = await everythingIncludes(ctx, req, {
+    compartmentType, focalId: focal.id, relatedPatientId, since,
+    ...(listValues(params, '_type') ? { types: new Set(types) } : {}),
+  }, page.items);
+  entries.push(...included.entries);
   const issues: Issue[] = warnings.map((diagnostics) => ({ severity: 'warning', code: 'not-supported', diagnostics, errorCode: 'invalid-parameter' }));
   if (clamped) issues.push(countClampedIssue(clamped));
+  issues.push(...included.issues);
   if (issues.length > 0) entries.push(outcomeEntry(toOperationOutcome(issues)));
   const endpoint = `${req.baseUrl}/${compartmentType}/${req.id}/$everything`;
   // the links carry the page size applied, as search's do, and the parameters of a POST body
