@@ -86,7 +86,7 @@ async function runEntry(
     case 'PATCH':
       return executePatch(ctx, req.baseUrl, entry, target!, withResource);
     default: {
-      await resolveConditionalReferences(ctx, req, [entry], conditionalReferences);
+      await resolveConditionalReferences(ctx, req, [entry], conditionalReferences, { bundleType: 'batch' });
       const urn = rewriteReferences(entry.resource!, { fullUrls: new Map(), conditional: conditionalReferences }).unresolvedUrn;
       if (urn !== undefined) {
         // http.html#transaction: batch entries SHALL have no interdependencies, and servers SHALL validate that

@@ -27,28 +27,44 @@ export function fullUrlBase(fullUrl: string | undefined): string | undefined {
 const URN_REFERENCE = /^urn:(uuid|oid):/i;
 
 /**
- * In one walk over the Reference.reference elements (contained resources included): the first still written as
- * `urn:uuid:` or `urn:oid:`, and every distinct conditional reference (`Type?query`). A urn reference names a Bundle
- * entry by its fullUrl (bundle.html#references) and resolves only inside that Bundle: once stored, nothing could
- * ever resolve it.
+ * The elements a conditional reference is written in, each as a simple FHIRPath below the resource (json.html names,
+ * an index where the element repeats): `subject`, `performer[1]`, `item[0].encounter[0]`, `contained[0].subject`.
+ * R4 OperationOutcome.issue.expression names them so (prefixed by the resource type, or Bundle.entry[n].resource).
  */
-export function referencesToSettle(resource: Resource): { urn: string | undefined; conditional: Set<string> } {
+export type ConditionalReferences = Map<string, string[]>;
+
+/**
+ * In one walk over the Reference.reference elements (contained resources included): the first still written as
+ * `urn:uuid:` or `urn:oid:`, and every distinct conditional reference (`Type?query`) with the elements that hold it.
+ * A urn reference names a Bundle entry by its fullUrl (bundle.html#references) and resolves only inside that Bundle:
+ * once stored, nothing could ever resolve it.
+ */
+export function referencesToSettle(resource: Resource): { urn: string | undefined; conditional: ConditionalReferences } {
   let urn: string | undefined;
-  const conditional = new Set<string>();
-  visit(resource, (holder, key, value) => {
+  const conditional: ConditionalReferences = new Map();
+  visit(resource, (holder, key, value, path) => {
     if (key !== 'reference') return undefined;
     if (urn === undefined && URN_REFERENCE.test(value)) urn = value;
-    else if (isConditionalReference(value)) conditional.add(value);
+    else if (isConditionalReference(value)) {
+      const element = elementPath(path);
+      const elements = conditional.get(value);
+      if (elements) elements.push(element);
+      else conditional.set(value, [element]);
+    }
     return undefined;
   });
   return { urn, conditional };
 }
 
-/** Every distinct conditional reference of the resource, collected first so each is searched once per Bundle. */
-export function collectConditionalReferences(resource: Resource, into: Set<string>): void {
-  for (const reference of referencesToSettle(resource).conditional) into.add(reference);
+/** The path of the element holding a `reference` (the Reference itself): ['performer', 1, 'reference'] -> performer[1]. */
+function elementPath(path: readonly (string | number)[]): string {
+  let expression = '';
+  for (let i = 0; i < path.length - 1; i++) {
+    const segment = path[i]!;
+    expression += typeof segment === 'number' ? `[${segment}]` : expression === '' ? segment : `.${segment}`;
+  }
+  return expression;
 }
-
 
 export interface RewriteContext {
   fullUrls: FullUrlMap;
@@ -116,35 +132,46 @@ function rewriteNarrative(div: string, fullUrls: FullUrlMap): string | undefined
   return changed ? rewritten : undefined;
 }
 
-type Visitor = (holder: Record<string, unknown>, key: string, value: string) => string | undefined;
+type Visitor = (holder: Record<string, unknown>, key: string, value: string, path: readonly (string | number)[]) => string | undefined;
 
 /**
- * Depth-first over every string property; the visitor's return value (if any) replaces the string. Objects nested
- * deeper than validation allows are not entered: their resource is refused when validated, and walking them could
- * exhaust the stack first (a body thousands of levels deep was a 500 here).
+ * Depth-first over every string property; the visitor's return value (if any) replaces the string. `path` holds the
+ * keys and array indexes from the resource down to the string (one array, pushed and popped as the walk goes). Objects
+ * nested deeper than validation allows are not entered: their resource is refused when validated, and walking them
+ * could exhaust the stack first (a body thousands of levels deep was a 500 here).
  */
-function visit(node: unknown, visitor: Visitor, depth = 1): void {
+function visit(node: unknown, visitor: Visitor, depth = 1, path: (string | number)[] = []): void {
   if (depth > MAX_NESTING_DEPTH) return;
   if (Array.isArray(node)) {
-    for (const item of node) if (typeof item === 'object' && item !== null) visit(item, visitor, depth + 1);
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i];
+      if (typeof item !== 'object' || item === null) continue;
+      path.push(i);
+      visit(item, visitor, depth + 1, path);
+      path.pop();
+    }
     return;
   }
   if (typeof node !== 'object' || node === null) return;
   const holder = node as Record<string, unknown>;
   for (const key of Object.keys(holder)) {
     const value = holder[key];
+    path.push(key);
     if (typeof value === 'string') {
-      const replacement = visitor(holder, key, value);
+      const replacement = visitor(holder, key, value, path);
       if (replacement !== undefined) holder[key] = replacement;
     } else if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
-        const item = value[i];
+        const item: unknown = value[i];
+        path.push(i);
         if (typeof item === 'string') {
           // arrays of uri values (e.g. instantiatesUri) can also hold links to entries
-          const replacement = visitor(holder, key, item);
+          const replacement = visitor(holder, key, item, path);
           if (replacement !== undefined) value[i] = replacement;
-        } else if (typeof item === 'object' && item !== null) visit(item, visitor, depth + 2);
+        } else if (typeof item === 'object' && item !== null) visit(item, visitor, depth + 2, path);
+        path.pop();
       }
-    } else if (typeof value === 'object' && value !== null) visit(value, visitor, depth + 1);
+    } else if (typeof value === 'object' && value !== null) visit(value, visitor, depth + 1, path);
+    path.pop();
   }
 }

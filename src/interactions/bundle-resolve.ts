@@ -5,11 +5,14 @@
  */
 import { FhirError } from '../fhir/errors.js';
 import { newId } from '../fhir/ids.js';
-import { collectConditionalReferences } from './bundle-references.js';
+import { referencesToSettle, type ConditionalReferences } from './bundle-references.js';
 import type { ParsedEntry } from './bundle-entries.js';
 import { entryExpression } from './bundle-entries.js';
 import type { EntryTarget } from './bundle-execute.js';
-import { assertIfNoneExistOf, criteriaFromString, findConditionalMatches, matchConditionalReference, unmatchedConditionalUpdateId } from './conditional.js';
+import {
+  assertIfNoneExistOf, criteriaFromString, elementExpression, findConditionalMatches, matchConditionalReference, unmatchedConditionalUpdateId,
+  unresolvedConditionalReference, type ConditionalReferenceMatch,
+} from './conditional.js';
 import type { InteractionRequest, ServerContext } from './types.js';
 import { assertValidId } from './write-version.js';
 
@@ -92,15 +95,17 @@ export function conditionalCreatesOfBundle(entries: readonly ParsedEntry[], targ
   return created;
 }
 
-/** The conditional references (`Type?query`) each entry's resource makes; entries making none are left out. */
-export type ConditionalReferencesOfEntries = ReadonlyMap<ParsedEntry, ReadonlySet<string>>;
+/**
+ * The conditional references (`Type?query`) each entry's resource makes, with the elements holding each (`subject`,
+ * `performer[1]`); entries making none are left out.
+ */
+export type ConditionalReferencesOfEntries = ReadonlyMap<ParsedEntry, ConditionalReferences>;
 
 export function conditionalReferencesOf(entries: readonly ParsedEntry[]): ConditionalReferencesOfEntries {
-  const found = new Map<ParsedEntry, Set<string>>();
+  const found = new Map<ParsedEntry, ConditionalReferences>();
   for (const entry of entries) {
     if (!entry.resource || entry.method === 'PATCH') continue;
-    const references = new Set<string>();
-    collectConditionalReferences(entry.resource, references);
+    const references = referencesToSettle(entry.resource).conditional;
     if (references.size > 0) found.set(entry, references);
   }
   return found;
@@ -123,7 +128,7 @@ export function writeRounds(
   const waitsOn = new Map<ParsedEntry, Set<string>>();
   for (const [entry, references] of referencesOf) {
     const types = new Set<string>();
-    for (const reference of references) {
+    for (const reference of references.keys()) {
       const type = reference.slice(0, reference.indexOf('?'));
       if (writtenTypes.has(type) && !createdHere.has(criteriaKey(type, reference))) types.add(type);
     }
@@ -149,24 +154,25 @@ export function writeRounds(
 /**
  * Resolves every distinct conditional reference of the given entries to Type/id, searching once per
  * distinct query (`createdHere`: conditional creates of the same Bundle, by criteriaKey, resolve without a search).
- * None or several matches: the whole request fails, naming the first entry using it.
+ * None or several matches fail the request, naming the first entry using the reference and the elements of its
+ * resource that hold it (`Bundle.entry[3].resource.subject`). In a transaction the whole Bundle fails
+ * (`transaction-failed`, `multiple-matches`); a batch entry fails alone with the error the same request sent on its
+ * own gets (http.html#transaction: each batch entry is processed as if it were an individual interaction).
  */
 export async function resolveConditionalReferences(
   ctx: ServerContext, req: InteractionRequest, entries: readonly ParsedEntry[], resolved: Map<string, string>,
-  createdHere?: ReadonlyMap<string, string>, referencesOf: ConditionalReferencesOfEntries = conditionalReferencesOf(entries),
+  options: { bundleType: 'transaction' | 'batch'; createdHere?: ReadonlyMap<string, string>; referencesOf?: ConditionalReferencesOfEntries },
 ): Promise<Map<string, string>> {
-  const firstUse = new Map<string, ParsedEntry>();
+  const { bundleType, createdHere } = options;
+  const referencesOf = options.referencesOf ?? conditionalReferencesOf(entries);
+  const firstUse = new Map<string, { entry: ParsedEntry; elements: readonly string[] }>();
   for (const entry of entries) {
-    for (const reference of referencesOf.get(entry) ?? []) if (!resolved.has(reference) && !firstUse.has(reference)) firstUse.set(reference, entry);
+    for (const [reference, elements] of referencesOf.get(entry) ?? []) {
+      if (!resolved.has(reference) && !firstUse.has(reference)) firstUse.set(reference, { entry, elements });
+    }
   }
-  for (const [reference, entry] of firstUse) {
+  for (const [reference, { entry, elements }] of firstUse) {
     const resourceType = reference.slice(0, reference.indexOf('?'));
-    const fail = (code: 'transaction-failed' | 'multiple-matches' | 'unknown-resource-type', message: string) =>
-      new FhirError(code, `Bundle.entry[${entry.index}]: ${message}`, {
-        status: code === 'unknown-resource-type' ? 400 : undefined,
-        issueCode: code === 'multiple-matches' ? 'multiple-matches' : code === 'unknown-resource-type' ? 'invalid' : 'not-found',
-        expression: [entryExpression(entry.index, 'resource')],
-      });
     // a conditional create of this Bundle has a known type: an unknown one is reported by the match below
     const here = createdHere?.size ? createdHere.get(criteriaKey(resourceType, reference)) : undefined;
     if (here) {
@@ -174,19 +180,34 @@ export async function resolveConditionalReferences(
       continue;
     }
     const match = await matchConditionalReference(ctx, req, reference);
-    switch (match.kind) {
-      case 'one':
-        resolved.set(reference, match.reference);
-        break;
-      case 'unknown-type':
-        throw fail('unknown-resource-type', `the conditional reference ${reference} names an unknown resource type`);
-      case 'invalid-search':
-        throw fail('transaction-failed', `the conditional reference ${reference} is not a valid search: ${match.message}`);
-      case 'none':
-        throw fail('transaction-failed', `the conditional reference ${reference} matches no resource`);
-      case 'several':
-        throw fail('multiple-matches', `the conditional reference ${reference} matches more than one resource`);
+    if (match.kind === 'one') {
+      resolved.set(reference, match.reference);
+      continue;
     }
+    const expression = elements.map((element) => elementExpression(entryExpression(entry.index, 'resource'), element));
+    if (bundleType === 'batch') throw unresolvedConditionalReference(reference, match, expression, `Bundle.entry[${entry.index}]: `);
+    throw transactionFailure(reference, match, expression, entry.index);
   }
   return resolved;
+}
+
+function transactionFailure(
+  reference: string, match: Exclude<ConditionalReferenceMatch, { kind: 'one' }>, expression: string[], index: number,
+): FhirError {
+  const fail = (code: 'transaction-failed' | 'multiple-matches' | 'unknown-resource-type', message: string) =>
+    new FhirError(code, `Bundle.entry[${index}]: ${message}`, {
+      status: code === 'unknown-resource-type' ? 400 : undefined,
+      issueCode: code === 'multiple-matches' ? 'multiple-matches' : code === 'unknown-resource-type' ? 'invalid' : 'not-found',
+      expression,
+    });
+  switch (match.kind) {
+    case 'unknown-type':
+      return fail('unknown-resource-type', `the conditional reference ${reference} names an unknown resource type`);
+    case 'invalid-search':
+      return fail('transaction-failed', `the conditional reference ${reference} is not a valid search: ${match.message}`);
+    case 'none':
+      return fail('transaction-failed', `the conditional reference ${reference} matches no resource`);
+    case 'several':
+      return fail('multiple-matches', `the conditional reference ${reference} matches more than one resource`);
+  }
 }

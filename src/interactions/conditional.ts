@@ -98,6 +98,33 @@ export async function matchConditionalReference(
 }
 
 /**
+ * Why a conditional reference did not resolve, worded for a resource written on its own (create, update, patch) and
+ * for a batch entry, which R4 processes as if it were sent alone (http.html#transaction): none, an unknown type or an
+ * invalid search: 400; several: 412, as a conditional update answers them. `expression` names the elements holding
+ * the reference (OperationOutcome.issue.expression); `prefix` opens the diagnostics (a batch entry's "Bundle.entry[n]: ").
+ */
+export function unresolvedConditionalReference(
+  reference: string, match: Exclude<ConditionalReferenceMatch, { kind: 'one' }>, expression: string[], prefix = '',
+): FhirError {
+  const at = `${prefix}The conditional reference ${reference}`;
+  switch (match.kind) {
+    case 'unknown-type':
+      return new FhirError('invalid-resource', `${at} names an unknown resource type`, { issueCode: 'value', expression });
+    case 'invalid-search':
+      return new FhirError('invalid-resource', `${at} is not a valid search: ${match.message}`, { issueCode: 'value', expression });
+    case 'none':
+      return new FhirError('invalid-resource', `${at} matches no resource; nothing was written`, { issueCode: 'not-found', expression });
+    case 'several':
+      return new FhirError('multiple-matches', `${at} matches more than one resource; nothing was written`, { expression });
+  }
+}
+
+/** `Observation` and `subject` -> `Observation.subject`: an element below a resource, as referencesToSettle names it. */
+export function elementExpression(resourceExpression: string, element: string): string {
+  return element === '' ? resourceExpression : `${resourceExpression}.${element}`;
+}
+
+/**
  * The id a conditional update writes when its criteria match nothing (http.html#cond-update): the body's id (update as
  * create) or a new one. A body id naming a live resource is a 409, as R5 words the case: that resource did not meet the
  * criteria, and R4's "update as create" cannot mean overwriting it.

@@ -54,7 +54,7 @@ async function runTransaction(ctx: ServerContext, req: InteractionRequest, entri
   const changes = ordered.filter((entry) => entry.method === 'POST' || entry.method === 'PUT' || entry.method === 'PATCH');
   const referencesOf = conditionalReferencesOf(changes);
   for (const round of writeRounds(changes, targets, createdHere, referencesOf)) {
-    await resolveConditionalReferences(ctx, req, round, conditional, createdHere, referencesOf);
+    await resolveConditionalReferences(ctx, req, round, conditional, { bundleType: 'transaction', createdHere, referencesOf });
     for (const entry of round) rewriteEntryReferences(entry, fullUrls, conditional);
     for (const entry of round) {
       const target = targets.get(entry.index)!;

@@ -63,6 +63,31 @@ t.test('R4 http.html#capabilities: GET /metadata is a valid CapabilityStatement 
   t.ok(patient.searchParam.some((param: any) => param.name === 'family' && param.type === 'string'));
   t.same(patient.operation.map((operation: any) => operation.name), ['everything', 'export'], 'Patient/$everything and $export declared');
   t.ok(patient.interaction.some((interaction: any) => interaction.code === 'create'), 'a type entry overlays the template, keeping its interactions');
-  t.same(rest.operation.map((operation: any) => operation.name), ['export', 'import'], 'system-level bulk operations declared');
+  t.same(rest.operation.map((operation: any) => operation.name), ['export', 'import', 'reindex'], 'system-level operations declared');
   t.equal(statement.implementation.url, 'http://localhost:80/fhir');
+});
+
+// R4 capabilitystatement.html: rest.operation declares the operations served beyond the core interactions, each with
+// a definition (canonical of an OperationDefinition, 1..1). $reindex is served at the levels its documentation names
+// (src/http/route-table.ts), and answering at each shows the declaration is true; an undeclared operation is not served.
+t.test('R4 capabilitystatement.html rest.operation: GET /metadata lists $reindex, served at each level it names', async (t) => {
+  const statement = json((await app.inject({ method: 'GET', url: '/fhir/metadata' })).body);
+  const reindex = statement.rest[0].operation.filter((operation: any) => operation.name === 'reindex');
+  t.equal(reindex.length, 1, 'declared once');
+  t.equal(reindex[0].definition, 'urn:hospital-fhir-server:OperationDefinition/reindex');
+  const levels: { request: string; status: number }[] = [
+    { request: 'POST [base]/$reindex', status: 200 },
+    { request: 'POST [base]/[type]/$reindex', status: 200 },
+    { request: 'POST [base]/[type]/[id]/$reindex', status: 200 },
+    { request: 'GET [base]/$reindex', status: 200 },
+  ];
+  for (const { request, status } of levels) {
+    t.ok(reindex[0].documentation.includes(request), `the documentation names ${request}`);
+    const [method, url] = request.split(' ') as ['GET' | 'POST', string];
+    const response = await app.inject({ method, url: url.replace('[base]', '/fhir').replace('[type]', 'Patient').replace('[id]', 'h2') });
+    t.equal(response.statusCode, status, `${request} is served (${response.body.slice(0, 200)})`);
+    t.equal(json(response.body).resourceType, 'Parameters', `${request} answers with a Parameters report`);
+  }
+  const undeclared = await app.inject({ method: 'POST', url: '/fhir/$no-such-operation' });
+  t.equal(undeclared.statusCode, 404, 'an operation not declared is not served');
 });

@@ -41,16 +41,16 @@ t.test('create: a conditional reference becomes the Type/id of its one match (ht
   t.equal(await total(`Observation?subject=Patient/${patientId}`), 1, 'and it is searchable by the target');
 });
 
-const refused: { name: string; subject: string; status: number; code: string; issue: string }[] = [
-  { name: 'a conditional reference that matches nothing', subject: `Patient?identifier=${MRN}|nobody`, status: 400, code: 'invalid-resource', issue: 'not-found' },
-  { name: 'a conditional reference that matches two resources', subject: `Patient?identifier=${MRN}|twin`, status: 412, code: 'multiple-matches', issue: 'multiple-matches' },
-  { name: 'a conditional reference with an unknown parameter', subject: 'Patient?no-such-param=1', status: 400, code: 'invalid-resource', issue: 'value' },
-  { name: 'a conditional reference to an unknown type', subject: 'Nonsense?identifier=x', status: 400, code: 'invalid-resource', issue: 'value' },
+const refused: { name: string; subject: string; status: number; code: string; issue: string; expression?: string[] }[] = [
+  { name: 'a conditional reference that matches nothing', subject: `Patient?identifier=${MRN}|nobody`, status: 400, code: 'invalid-resource', issue: 'not-found', expression: ['Observation.subject'] },
+  { name: 'a conditional reference that matches two resources', subject: `Patient?identifier=${MRN}|twin`, status: 412, code: 'multiple-matches', issue: 'multiple-matches', expression: ['Observation.subject'] },
+  { name: 'a conditional reference with an unknown parameter', subject: 'Patient?no-such-param=1', status: 400, code: 'invalid-resource', issue: 'value', expression: ['Observation.subject'] },
+  { name: 'a conditional reference to an unknown type', subject: 'Nonsense?identifier=x', status: 400, code: 'invalid-resource', issue: 'value', expression: ['Observation.subject'] },
   { name: 'a urn:uuid reference (bundle.html#references)', subject: 'urn:uuid:0b0b7a3c-1f0e-4c8a-9d55-1a2b3c4d5e6f', status: 400, code: 'invalid-resource', issue: 'value' },
   { name: 'a urn:oid reference', subject: 'urn:oid:1.2.3.4', status: 400, code: 'invalid-resource', issue: 'value' },
 ];
 
-for (const { name, subject, status, code, issue } of refused) {
+for (const { name, subject, status, code, issue, expression } of refused) {
   t.test(`create, update and conditional update refuse ${name}; nothing is stored`, async (t) => {
     const marker = `refused-${code}-${issue}-${subject.length}`;
     for (const [method, url] of [['POST', 'Observation'], ['PUT', `Observation/${marker}`], ['PUT', `Observation?code:text=${marker}`]] as const) {
@@ -61,6 +61,7 @@ for (const { name, subject, status, code, issue } of refused) {
       t.equal(result.body.resourceType, 'OperationOutcome');
       t.equal(errorCode(result.body), code);
       t.equal(result.body.issue[0].code, issue);
+      t.same(result.body.issue[0].expression, expression, 'the element holding a conditional reference is named (OperationOutcome.issue.expression)');
       t.match(result.body.issue[0].diagnostics, subject.split('|')[0]!, 'the diagnostics name the reference');
     }
     t.equal(await total(`Observation?code:text=${marker}`), 0, 'nothing stored');

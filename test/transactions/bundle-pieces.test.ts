@@ -1,6 +1,6 @@
 // R4 http.html#trules (processing order, reference rewriting) and bundle.html#references.
 import t from 'tap';
-import { rewriteReferences, collectConditionalReferences, fullUrlBase } from '../../src/interactions/bundle-references.js';
+import { rewriteReferences, referencesToSettle, fullUrlBase } from '../../src/interactions/bundle-references.js';
 import { parseEntry, processingOrder, bundleEntries } from '../../src/interactions/bundle-entries.js';
 import { FhirError } from '../../src/fhir/errors.js';
 import { loadConfig } from '../../src/config.js';
@@ -26,9 +26,7 @@ t.test('references to fullUrls become Type/id (http.html#trules)', async (t) => 
     extension: [{ url: 'http://example.org/ext', valueUri: 'urn:uuid:aaaa' }],
     component: [{ valueAttachment: { url: 'urn:oid:1.2.3' } }],
   };
-  const conditional = new Set<string>();
-  collectConditionalReferences(observation, conditional);
-  t.same([...conditional], ['Encounter?identifier=x|1'], 'conditional references are collected');
+  t.same([...referencesToSettle(observation).conditional], [['Encounter?identifier=x|1', ['derivedFrom[0]']]], 'conditional references are collected, with where they are');
   rewriteReferences(observation, { fullUrls, conditional: new Map([['Encounter?identifier=x|1', 'Encounter/9']]), entryBase: 'http://other.example/fhir' });
   const o = observation as any;
   t.equal(o.subject.reference, 'Patient/1', 'urn:uuid reference');

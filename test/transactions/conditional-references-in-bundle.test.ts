@@ -1,7 +1,8 @@
 // R4 http.html#trules (conditional references), over HTTP (buildApp + inject): a conditional reference in a
 // transaction also finds the resources the same transaction creates or changes by POST without ifNoneExist, PUT or
 // PATCH, and still fails the whole transaction on none or several matches, leaving the store as it was.
-// Every case asserts status, content type and, for failures, the issue code, the error code and the entry named.
+// Every case asserts status, content type and, for failures, the issue code, the error code, the entry named and the
+// element holding the reference (issue.expression).
 // Runs on SQLite, and on PostgreSQL too when FHIR_TEST_POSTGRES_URL is set (a schema of its own, dropped after).
 import t from 'tap';
 import { createTestServer, type TestServer } from '../http/context.js';
@@ -33,8 +34,8 @@ interface Case {
   entries: unknown[];
   /** success: [entry index holding the reference, element path, entry index or fixed Type/id it must name] */
   resolves?: [number, (resource: any) => string, number | string][];
-  /** failure: status, issue code, error code, the entry named */
-  fails?: { status: number; issue: string; code: string; entry: number };
+  /** failure: status, issue code, error code, the entry named, the element holding the reference (issue.expression) */
+  fails?: { status: number; issue: string; code: string; entry: number; expression: string };
 }
 
 const CASES: Case[] = [
@@ -78,7 +79,7 @@ const CASES: Case[] = [
       { request: { method: 'PUT', url: 'Practitioner/c5-p' }, resource: { ...practitioner('c5-new'), id: 'c5-p' } },
       { request: { method: 'POST', url: 'Encounter' }, resource: encounterSeenBy('c5-old') },
     ],
-    fails: { status: 400, issue: 'not-found', code: 'transaction-failed', entry: 1 },
+    fails: { status: 400, issue: 'not-found', code: 'transaction-failed', entry: 1, expression: 'Bundle.entry[1].resource.participant[0].individual' },
   },
   {
     name: 'a stored Practitioner and one POSTed with the same identifier: several matches',
@@ -87,7 +88,7 @@ const CASES: Case[] = [
       { request: { method: 'POST', url: 'Practitioner' }, resource: practitioner('c6-1', 'Second') },
       { request: { method: 'POST', url: 'Encounter' }, resource: encounterSeenBy('c6-1') },
     ],
-    fails: { status: 412, issue: 'multiple-matches', code: 'multiple-matches', entry: 1 },
+    fails: { status: 412, issue: 'multiple-matches', code: 'multiple-matches', entry: 1, expression: 'Bundle.entry[1].resource.participant[0].individual' },
   },
   {
     name: 'two Practitioners POSTed with the same identifier: several matches',
@@ -96,7 +97,7 @@ const CASES: Case[] = [
       { request: { method: 'POST', url: 'Practitioner' }, resource: practitioner('c7-1', 'One') },
       { request: { method: 'POST', url: 'Practitioner' }, resource: practitioner('c7-1', 'Two') },
     ],
-    fails: { status: 412, issue: 'multiple-matches', code: 'multiple-matches', entry: 0 },
+    fails: { status: 412, issue: 'multiple-matches', code: 'multiple-matches', entry: 0, expression: 'Bundle.entry[0].resource.participant[0].individual' },
   },
   {
     name: 'two Organizations that name each other: each sees the store without the other, and finds nothing',
@@ -104,7 +105,7 @@ const CASES: Case[] = [
       { request: { method: 'POST', url: 'Organization' }, resource: organization('c8-a', 'Organization?identifier=urn:test-org|c8-b') },
       { request: { method: 'POST', url: 'Organization' }, resource: organization('c8-b', 'Organization?identifier=urn:test-org|c8-a') },
     ],
-    fails: { status: 400, issue: 'not-found', code: 'transaction-failed', entry: 0 },
+    fails: { status: 400, issue: 'not-found', code: 'transaction-failed', entry: 0, expression: 'Bundle.entry[0].resource.partOf' },
   },
 ];
 
@@ -133,12 +134,13 @@ for (const engine of engines) t.test(engine.name, async (t) => {
     const result = await request('POST', '', transaction(testCase.entries));
     t.match(result.headers['content-type'], /^application\/fhir\+json/);
     if (testCase.fails) {
-      const { status, issue, code, entry } = testCase.fails;
+      const { status, issue, code, entry, expression } = testCase.fails;
       t.equal(result.status, status, JSON.stringify(result.body.issue ?? ''));
       t.equal(result.body.resourceType, 'OperationOutcome');
       t.equal(result.body.issue[0].code, issue);
       t.equal(errorCode(result.body), code);
       t.match(result.body.issue[0].diagnostics, new RegExp(`^Bundle\\.entry\\[${entry}\\]`));
+      t.same(result.body.issue[0].expression, [expression]);
       t.equal(await storedVersions(), versionsBefore, 'nothing stored');
       return;
     }
