@@ -8,13 +8,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import t from 'tap';
 import type { Resource } from '../../src/fhir/types.js';
 import type { SearchQuery } from '../../src/search/ir.js';
 import { createStore } from '../../src/storage/create-store.js';
-import type { Row, SqlSession } from '../../src/storage/sql/session.js';
 import { fixtureRegistry } from './contract-fixtures.js';
+import { recordSearchStatements } from './sqlite-statements.js';
 
 const PATIENTS = 300;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-dense-walk-'));
@@ -31,14 +30,7 @@ for (let n = 0; n < PATIENTS; n++) {
     index: fixtureRegistry().extract(resource), expectedPreviousVersion: 0 });
 }
 
-const reader = (store as unknown as { sql: { reader: SqlSession } }).sql.reader;
-const recorded: { sql: string; params: unknown[] }[] = [];
-const all = reader.all.bind(reader);
-reader.all = (sql: string, params: unknown[]): Promise<Row[]> => {
-  recorded.push({ sql, params });
-  return all(sql, params);
-};
-const explain = new Database(file, { readonly: true });
+const { recorded, explain } = recordSearchStatements(store, file);
 t.teardown(() => explain.close());
 
 const updatedAfter = (instant: string): SearchQuery => {

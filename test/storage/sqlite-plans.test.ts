@@ -10,13 +10,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import t from 'tap';
 import { createStore } from '../../src/storage/create-store.js';
 import type { Condition, SearchQuery } from '../../src/search/ir.js';
-import type { Row, SqlSession } from '../../src/storage/sql/session.js';
 import { contractCases } from './contract-cases.js';
 import { loadFixtures } from './contract.js';
+import { recordSearchStatements } from './sqlite-statements.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-sqlite-plans-'));
 t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -25,15 +24,7 @@ const store = await createStore({ store: `sqlite:${file}`, dataDir: root });
 t.teardown(() => store.close());
 await loadFixtures(store);
 
-// the engine's read session, wrapped to record the statements a search runs
-const reader = (store as unknown as { sql: { reader: SqlSession } }).sql.reader;
-const recorded: { sql: string; params: unknown[] }[] = [];
-const all = reader.all.bind(reader);
-reader.all = (sql: string, params: unknown[]): Promise<Row[]> => {
-  recorded.push({ sql, params });
-  return all(sql, params);
-};
-const explain = new Database(file, { readonly: true });
+const { recorded, explain } = recordSearchStatements(store, file);
 t.teardown(() => explain.close());
 
 /** a full scan: `SCAN <table>` without an index, over a stored table rather than a subquery or CTE */
