@@ -13,12 +13,13 @@ import { FhirError } from '../fhir/errors.js';
 import { newId } from '../fhir/ids.js';
 import { bundleEntries, entryExpression, parseEntry, processingOrder, type ParsedEntry } from './bundle-entries.js';
 import {
-  atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult,
+  applyEntryPatch, atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult,
 } from './bundle-execute.js';
 import { rewriteReferences } from './bundle-references.js';
 import { ConditionalCreatePrefetch } from './bundle-prefetch.js';
 import { resolveConditionalReferences, resolveTarget } from './bundle-resolve.js';
 import { errorResult, responseBundle, wantsRepresentation } from './bundle-response.js';
+import { asUnprocessable } from './patch.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 
 const ENTRIES_PER_COMMIT = 500;
@@ -83,20 +84,32 @@ async function runEntry(
   switch (entry.method) {
     case 'DELETE':
       return executeDelete(ctx, req.baseUrl, entry, target);
-    case 'PATCH':
-      return executePatch(ctx, req.baseUrl, entry, target!, withResource);
-    default: {
-      await resolveConditionalReferences(ctx, req, [entry], conditionalReferences, { bundleType: 'batch' });
-      const urn = rewriteReferences(entry.resource!, { fullUrls: new Map(), conditional: conditionalReferences }).unresolvedUrn;
-      if (urn !== undefined) {
-        // http.html#transaction: batch entries SHALL have no interdependencies, and servers SHALL validate that
-        throw new FhirError('invalid-bundle', `Bundle.entry[${entry.index}]: the reference ${urn} names a Bundle entry by its fullUrl; batch entries are independent and are not rewritten to each other's ids (R4 http.html#transaction), so stored it would point nowhere. Send a transaction Bundle, or refer to existing resources as Type/id`, {
-          expression: [entryExpression(entry.index, 'resource')],
-        });
-      }
+    case 'PATCH': {
+      // the patched resource's references are settled as a POST/PUT entry's; a failure is what the PATCH sent alone
+      // answers (patch.ts: 422 for a reference that matches nothing, as for any patched resource that cannot be stored)
+      const patched = await applyEntryPatch(ctx, entry, target!);
+      await settleReferences(ctx, req, patched, conditionalReferences).catch((error: unknown) => { throw asUnprocessable(error); });
+      return executePatch(ctx, req.baseUrl, patched, target!, withResource);
+    }
+    default:
+      await settleReferences(ctx, req, entry, conditionalReferences);
       return entry.method === 'POST'
         ? executeCreate(ctx, req.baseUrl, entry, target!, withResource)
         : executeUpdate(ctx, req.baseUrl, entry, target!, withResource);
-    }
+  }
+}
+
+/**
+ * Resolves the conditional references of the resource an entry writes (a PATCH entry's patched resource) and refuses
+ * a urn reference: http.html#transaction: batch entries SHALL have no interdependencies, and servers SHALL validate
+ * that, so one entry's fullUrl is never rewritten to its id in another.
+ */
+async function settleReferences(ctx: ServerContext, req: InteractionRequest, entry: ParsedEntry, conditionalReferences: Map<string, string>): Promise<void> {
+  await resolveConditionalReferences(ctx, req, [entry], conditionalReferences, { bundleType: 'batch' });
+  const urn = rewriteReferences(entry.resource!, { fullUrls: new Map(), conditional: conditionalReferences }).unresolvedUrn;
+  if (urn !== undefined) {
+    throw new FhirError('invalid-bundle', `Bundle.entry[${entry.index}]: the reference ${urn} names a Bundle entry by its fullUrl; batch entries are independent and are not rewritten to each other's ids (R4 http.html#transaction), so stored it would point nowhere. Send a transaction Bundle, or refer to existing resources as Type/id`, {
+      expression: [entryExpression(entry.index, 'resource')],
+    });
   }
 }

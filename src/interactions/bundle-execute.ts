@@ -122,14 +122,36 @@ function patchBody(entry: ParsedEntry): { body: unknown; contentType: string } {
   throw new FhirError('invalid-parameter', 'A PATCH entry resource must be a Parameters (FHIRPath Patch) or a Binary holding a JSON Patch');
 }
 
-export async function executePatch(ctx: ServerContext, baseUrl: string, entry: ParsedEntry, target: EntryTarget, withResource: boolean): Promise<EntryResult> {
+/**
+ * A PATCH entry once its patch is applied: `resource` is the patched resource it writes (no longer the patch
+ * document), `patched` the version it patches. From here on it is settled like a POST or PUT entry (its conditional
+ * and fullUrl references resolved by transaction.ts and batch.ts, http.html#trules, bundle.html#references), then
+ * written by executePatch.
+ */
+export interface PatchedEntry extends ParsedEntry {
+  method: 'PATCH';
+  resource: Resource;
+  patched: StoredVersion;
+}
+
+/** The target's current version (which must exist), checked against ifMatch/ifNoneMatch, with the entry's patch applied. */
+export async function applyEntryPatch(ctx: ServerContext, entry: ParsedEntry, target: EntryTarget): Promise<PatchedEntry> {
   const current = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
   if (!current) throw notFound(entry.resourceType!, target.id);
   if (current.deleted) throw new FhirError('gone', `${entry.resourceType}/${target.id} was deleted; it cannot be patched`);
   checkEntryPreconditions(entry, current);
   const { body, contentType } = patchBody(entry);
-  const patched = patchedResource(current.resource!, body, contentType);
-  const version = await writeResourceVersion(ctx, ctx.store, { resource: patched, id: target.id, method: 'PATCH', previous: current })
+  return { ...entry, method: 'PATCH', resource: patchedResource(current.resource!, body, contentType), patched: current };
+}
+
+export function isPatchedEntry(entry: ParsedEntry): entry is PatchedEntry {
+  return entry.method === 'PATCH' && 'patched' in entry;
+}
+
+export async function executePatch(ctx: ServerContext, baseUrl: string, entry: ParsedEntry, target: EntryTarget, withResource: boolean): Promise<EntryResult> {
+  // a PATCH entry is written once its patch is applied and its references settled
+  if (!isPatchedEntry(entry)) throw new Error(`Bundle.entry[${entry.index}]: executePatch takes the entry applyEntryPatch returns`);
+  const version = await writeResourceVersion(ctx, ctx.store, { resource: entry.resource, id: target.id, method: 'PATCH', previous: entry.patched })
     .catch((error: unknown) => { throw asUnprocessable(error); });
   return versionResult(baseUrl, version, 200, withResource);
 }

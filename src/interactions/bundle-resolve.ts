@@ -8,7 +8,7 @@ import { newId } from '../fhir/ids.js';
 import { referencesToSettle, type ConditionalReferences } from './bundle-references.js';
 import type { ParsedEntry } from './bundle-entries.js';
 import { entryExpression } from './bundle-entries.js';
-import type { EntryTarget } from './bundle-execute.js';
+import { isPatchedEntry, type EntryTarget } from './bundle-execute.js';
 import {
   assertIfNoneExistOf, criteriaFromString, elementExpression, findConditionalMatches, matchConditionalReference, unmatchedConditionalUpdateId,
   unresolvedConditionalReference, type ConditionalReferenceMatch,
@@ -97,14 +97,15 @@ export function conditionalCreatesOfBundle(entries: readonly ParsedEntry[], targ
 
 /**
  * The conditional references (`Type?query`) each entry's resource makes, with the elements holding each (`subject`,
- * `performer[1]`); entries making none are left out.
+ * `performer[1]`); entries making none are left out. A PATCH entry counts once its patch is applied (applyEntryPatch:
+ * the patched resource); its patch document makes none.
  */
 export type ConditionalReferencesOfEntries = ReadonlyMap<ParsedEntry, ConditionalReferences>;
 
 export function conditionalReferencesOf(entries: readonly ParsedEntry[]): ConditionalReferencesOfEntries {
   const found = new Map<ParsedEntry, ConditionalReferences>();
   for (const entry of entries) {
-    if (!entry.resource || entry.method === 'PATCH') continue;
+    if (!entry.resource || (entry.method === 'PATCH' && !isPatchedEntry(entry))) continue;
     const references = referencesToSettle(entry.resource).conditional;
     if (references.size > 0) found.set(entry, references);
   }

@@ -3,7 +3,9 @@
  * atomically inside one store transaction: all entries succeed or nothing is stored, and a failure is a
  * 4xx OperationOutcome naming the entry. Order per http.html#trules: DELETE, POST, PUT/PATCH, GET;
  * fullUrls and conditional references are resolved before a resource is written, so each resource is
- * written exactly once with its final references (no re-reading, no second pass).
+ * written exactly once with its final references (no re-reading, no second pass). A PATCH entry's patch is applied
+ * first (its target is changed by no other entry), and the references of the patched resource are settled as a POST
+ * or PUT entry's are.
  *
  * A conditional reference (`Practitioner?identifier=...`) to a type the transaction itself writes is resolved
  * after those writes, inside the transaction, so it also finds the resources this Bundle creates or changes, as a
@@ -13,7 +15,7 @@
 import { FhirError } from '../fhir/errors.js';
 import { bundleEntries, entryExpression, parseEntry, processingOrder, type ParsedEntry } from './bundle-entries.js';
 import {
-  atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult, type EntryTarget,
+  applyEntryPatch, atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult, type EntryTarget,
 } from './bundle-execute.js';
 import { fullUrlBase, rewriteReferences, type FullUrlMap } from './bundle-references.js';
 import { conditionalCreatesOfBundle, conditionalReferencesOf, resolveConditionalReferences, resolveTarget, writeRounds, type ConditionalCreateCache } from './bundle-resolve.js';
@@ -51,7 +53,12 @@ async function runTransaction(ctx: ServerContext, req: InteractionRequest, entri
 
   const createdHere = conditionalCreatesOfBundle(entries, targets);
   const conditional = new Map<string, string>();
-  const changes = ordered.filter((entry) => entry.method === 'POST' || entry.method === 'PUT' || entry.method === 'PATCH');
+  // a PATCH entry writes its patched resource: its references are settled below as a POST's or PUT's are
+  const changes: ParsedEntry[] = [];
+  for (const entry of ordered) {
+    if (entry.method === 'POST' || entry.method === 'PUT') changes.push(entry);
+    else if (entry.method === 'PATCH') changes.push(await atEntry(entry, () => applyEntryPatch(ctx, entry, targets.get(entry.index)!)));
+  }
   const referencesOf = conditionalReferencesOf(changes);
   for (const round of writeRounds(changes, targets, createdHere, referencesOf)) {
     await resolveConditionalReferences(ctx, req, round, conditional, { bundleType: 'transaction', createdHere, referencesOf });
