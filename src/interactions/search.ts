@@ -15,6 +15,7 @@ import { MAX_INCLUDE_ITERATIONS, resolveIncludes } from '../response/includes.js
 import { decodeCursor, pagingLinks } from '../response/paging.js';
 import { selectElements, summarize, type SummaryMode } from '../response/summary.js';
 import type { StoredVersion } from '../storage/port.js';
+import { accessibleVersions } from './access.js';
 import type { InteractionRequest, InteractionResult, ServerContext } from './types.js';
 
 /** Parameters about the HTTP exchange, not the search (http/ reads them). */
@@ -125,8 +126,10 @@ export async function runSearch(ctx: ServerContext, req: InteractionRequest, sco
   if (!countOnly && (parsed.includes.length > 0 || parsed.revIncludes.length > 0)) {
     const includeStart = performance.now();
     const matches = found.map((version) => version.resource!);
+    // included resources are held to the client's access rules as matches are (access.ts)
     const included = await resolveIncludes(ctx.store, ctx.searchParameters, matches,
-      parsed.includes, parsed.revIncludes, ctx.config.maxIncludes);
+      parsed.includes, parsed.revIncludes, ctx.config.maxIncludes,
+      access.length > 0 ? { keep: (versions) => accessibleVersions(ctx.store, access, versions) } : {});
     includedCount = included.versions.length;
     includesMs = performance.now() - includeStart;
     // _elements shapes matches only; an included version unshaped by _summary goes out as its stored text too

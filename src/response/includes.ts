@@ -4,8 +4,8 @@
  * says so when the cap is hit, never silently. `:iterate` repeats until nothing new is found (a fixed point)
  * or MAX_INCLUDE_ITERATIONS rounds have run, which is reported too. A versioned reference
  * (Type/id/_history/n) includes that version (R4 search.html#include: "the version specified").
- * An optional IncludeFilter lets a caller ($everything) leave referenced resources out of `_include` before
- * the cap counts them.
+ * An optional IncludeFilter lets a caller leave resources out before the cap counts them ($everything: what is a
+ * match anyway; search: what the client's access rules do not let it see).
  */
 import type { Resource } from '../fhir/types.js';
 import type { SearchParameterRegistry } from '../search/registry.js';
@@ -30,13 +30,13 @@ export interface IncludeResult {
 }
 
 /**
- * Which referenced resources `_include` (forward, not `_revinclude`) may add. What it leaves out is not included
- * and does not count towards maxIncludes.
+ * Which resources `_include` and `_revinclude` may add. What it leaves out is not included and does not count
+ * towards maxIncludes.
  */
 export interface IncludeFilter {
-  /** asked before a referenced resource is read: false leaves it out unread */
+  /** asked before a referenced resource (`_include`) is read: false leaves it out unread */
   target?(resourceType: string, id: string): boolean;
-  /** the read versions (none deleted) to keep */
+  /** the read versions (none deleted) to keep, of `_include` and `_revinclude` alike */
   keep?(versions: StoredVersion[]): Promise<StoredVersion[]>;
 }
 
@@ -145,7 +145,11 @@ export async function resolveIncludes(
       if (targets.length === 0) continue;
       const sourceTypes = spec.sourceType === '*' ? null : [spec.sourceType];
       const params = spec.param === '*' ? null : [spec.param];
-      added.push(...add(await store.findReferencing(sourceTypes, params, targets, maxIncludes - included.length + 1)));
+      const limit = maxIncludes - included.length + 1;
+      const referring = await store.findReferencing(sourceTypes, params, targets, limit);
+      added.push(...add(await kept(referring)));
+      // the filter may have left out some of a full batch: more may refer, so the cap is reported rather than missed
+      if (filter.keep && referring.length >= limit) truncated = true;
     }
     return added;
   };

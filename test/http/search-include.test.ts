@@ -5,7 +5,8 @@
  */
 import t from 'tap';
 import { MAX_INCLUDE_ITERATIONS } from '../../src/response/includes.js';
-import { createTestServer, FHIR_JSON, json } from './context.js';
+import { search as searchInteraction } from '../../src/interactions/search.js';
+import { createTestServer, FHIR_JSON, json, TEST_BASE } from './context.js';
 
 const server = await createTestServer({ maxIncludes: 50 });
 t.teardown(() => server.close());
@@ -106,4 +107,27 @@ t.test('R4 search.html#include: an included resource is the resource as read, an
   t.ok(summarized.resource.meta.tag?.some((tag: any) => tag.code === 'SUBSETTED'), '_summary=true: the included resource is summarized (marked subsetted)');
   const iterated = await get('Patient?_id=p1&_include=Patient:organization&_include:iterate=Organization:partof');
   t.same(included(iterated), ['include:Organization/leaf', 'include:Organization/mid', 'include:Organization/root'], ':iterate follows included text versions');
+});
+
+// Access rules (SMART scopes, InteractionRequest.accessConditions) hold for included resources as for matches: one the
+// client may not read is left out, as read answers it as unknown (search.html#include returns what the client may see).
+t.test('included and revincluded resources are held to the access conditions', async (t) => {
+  const searchAs = async (query: Record<string, string[]>, visible: string[]) => {
+    const result = await searchInteraction(server.ctx, {
+      baseUrl: TEST_BASE, method: 'GET', resourceType: 'Observation', query, headers: {}, prefer: {},
+      accessConditions: [{ kind: 'id', ids: visible }],
+    });
+    return JSON.parse(JSON.stringify(result.body));
+  };
+  const forward = await searchAs({ _id: ['o1'], _include: ['Observation:performer'] }, ['o1', 'p1']);
+  t.same(included(forward), ['include:Patient/p1'], 'Practitioner/pr1 is outside the rules');
+  t.same(included(await searchAs({ _id: ['o1'], _include: ['Observation:performer'] }, ['o1', 'p1', 'pr1'])),
+    ['include:Patient/p1', 'include:Practitioner/pr1'], 'within them it is included');
+  const reverse = await searchAs({ _id: ['o1'], _revinclude: ['Observation:has-member'] }, ['o1']);
+  t.same(included(reverse), [], 'nothing to revinclude');
+  const patients = await searchInteraction(server.ctx, {
+    baseUrl: TEST_BASE, method: 'GET', resourceType: 'Patient', query: { _id: ['p1'], _revinclude: ['Observation:subject'] }, headers: {}, prefer: {},
+    accessConditions: [{ kind: 'id', ids: ['p1', 'o2'] }],
+  });
+  t.same(included(JSON.parse(JSON.stringify(patients.body))), ['include:Observation/o2'], 'o1 is outside the rules');
 });

@@ -18,8 +18,8 @@ import type { Issue } from '../../fhir/errors.js';
 import type { BundleEntry, Resource } from '../../fhir/types.js';
 import { searchEntry, storedSearchEntry } from '../../response/bundle.js';
 import { resolveIncludes, type IncludeFilter, type IncludeRequest } from '../../response/includes.js';
-import type { Condition } from '../../search/ir.js';
 import type { StoredVersion } from '../../storage/port.js';
+import { accessibleVersions } from '../access.js';
 import { includesCappedIssue } from '../search.js';
 import type { InteractionRequest, ServerContext } from '../types.js';
 
@@ -58,27 +58,6 @@ function isMember(ctx: ServerContext, scope: EverythingScope, resource: Resource
       .some((reference) => reference.targetType === scope.compartmentType && reference.targetId === scope.focalId));
 }
 
-/** The versions the access conditions let the client see, in one search (read.ts assertReadable asks the same per resource). */
-async function accessible(ctx: ServerContext, access: Condition[], versions: StoredVersion[]): Promise<StoredVersion[]> {
-  if (versions.length === 0) return versions;
-  const idsByType = new Map<string, Set<string>>();
-  for (const version of versions) {
-    const ids = idsByType.get(version.resourceType) ?? new Set<string>();
-    ids.add(version.id);
-    idsByType.set(version.resourceType, ids);
-  }
-  const byType: Condition[] = [...idsByType].map(([type, ids]) => ({
-    kind: 'and', conditions: [{ kind: 'type', types: [type] }, { kind: 'id', ids: [...ids] }],
-  }));
-  const page = await ctx.store.search({
-    types: [...idsByType.keys()],
-    where: [byType.length === 1 ? byType[0]! : { kind: 'or', conditions: byType }, ...access],
-    sort: [], count: versions.length, total: 'none',
-  });
-  const allowed = new Set(page.items.map(keyOf));
-  return versions.filter((version) => allowed.has(keyOf(version)));
-}
-
 function includeFilter(ctx: ServerContext, req: InteractionRequest, scope: EverythingScope): IncludeFilter {
   const since = scope.since === undefined ? undefined : Date.parse(scope.since);
   const access = req.accessConditions ?? [];
@@ -89,7 +68,7 @@ function includeFilter(ctx: ServerContext, req: InteractionRequest, scope: Every
     async keep(versions) {
       const kept = versions.filter((version) => (since === undefined || Date.parse(version.lastUpdated) >= since)
         && !isMember(ctx, scope, version.resource!));
-      return access.length > 0 ? accessible(ctx, access, kept) : kept;
+      return accessibleVersions(ctx.store, access, kept);
     },
   };
 }
