@@ -122,6 +122,17 @@ if (!url) {
     t.ok(read < 200, `idx_date rows read: ${read} (${text})`);
   });
 
+  // nothing drives `ne` (a negation has no lookup): each Patient is probed. Bound, the probe's range gave PostgreSQL
+  // no estimate and every execution was planned again; its values are in the text, so the plan is kept
+  t.test('ne: with nothing to drive, the date values are in the statement text', async (t) => {
+    const range = dateRange('1969-12-19')!;
+    sent.length = 0;
+    await store.search({ types: ['Patient'], where: [{ kind: 'param', param: 'birthdate', index: 'date', values: [{ kind: 'date', prefix: 'ne', ...range }] }], sort: [], count: 20, total: 'accurate' });
+    t.equal(sent.length, 1);
+    t.same(sent[0]!.values, [], 'no bound values');
+    t.match(sent[0]!.text, new RegExp(`low >= ${range.low} AND`), sent[0]!.text);
+  });
+
   t.test('a category probe beside a patient reads the candidate\'s own rows, in the generic plan too', async (t) => {
     const categories = ['vital-signs', 'vital-signs', 'vital-signs', 'laboratory', 'survey'];
     for (let start = 0; start < OBSERVATIONS; start += 200) {
