@@ -164,4 +164,41 @@ if (!url) {
       t.ok(read < perPatient * 20, `${generic ? 'generic' : 'custom'} plan: idx_token rows read ${read}, of ${vitalSigns} vital-signs entries (${text})`);
     }
   });
+
+  // beside a pinned lookup (the patient's key array) the other conditions test its candidates, also when one of them
+  // could seek a whole index range (a code with its system): joined, a generic plan (which estimates any code as
+  // 1/n_distinct of the rows) drove from a common code's rows and checked each against the patient's key array
+  // (Observation?patient=&code=&date=ge over 102,000 Observations: 22 ms; 2 ms probing the candidates)
+  t.test('patient, a common code and date: the generic plan probes the patient\'s candidates', async (t) => {
+    const LOINC = 'http://loinc.org';
+    for (let start = 0; start < OBSERVATIONS; start += 200) {
+      await Promise.all(Array.from({ length: 200 }, (_, k) => {
+        const n = start + k;
+        // half share one code, half have a code of their own: many distinct codes, one of them common
+        const resource: Resource = {
+          resourceType: 'Observation', id: `c${n}`, status: 'final', meta: { versionId: '1', lastUpdated },
+          code: { coding: [{ system: LOINC, code: n % 2 === 0 ? 'common' : `u${n}` }] },
+          subject: { reference: `Patient/q${n % 40}` }, effectiveDateTime: new Date(Date.UTC(2020, 0, 1) + n * 3_600_000).toISOString(),
+        };
+        return store.write({ resourceType: 'Observation', id: `c${n}`, versionId: 1, lastUpdated, method: 'PUT', resource,
+          index: fixtureRegistry().extract(resource), expectedPreviousVersion: 0 });
+      }));
+    }
+    await client.query(ANALYZE_OWN_TABLES);
+    const search: SearchQuery = {
+      types: ['Observation'],
+      where: [
+        { kind: 'param', param: 'patient', index: 'reference', values: [{ kind: 'reference', targetType: 'Patient', targetId: 'q8' }] },
+        { kind: 'param', param: 'code', index: 'token', values: [{ kind: 'token', op: 'eq', system: LOINC, code: 'common' }] },
+        { kind: 'param', param: 'date', index: 'date', values: [{ kind: 'date', prefix: 'ge', ...dateRange('2020-01-01')! }] },
+      ],
+      sort: [], count: 20, total: 'accurate',
+    };
+    const perPatient = OBSERVATIONS / 40;
+    for (const generic of [false, true]) {
+      const { page, read, text } = await explained(t, search, 'idx_token', generic);
+      t.equal(page.total, perPatient, 'every Observation of q8 has the common code');
+      t.ok(read <= perPatient * 2, `${generic ? 'generic' : 'custom'} plan: idx_token rows read ${read}, about one per candidate (${text})`);
+    }
+  });
 }
