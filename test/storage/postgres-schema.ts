@@ -33,3 +33,18 @@ export function testSchema(serverUrl: string, prefix: string): TestSchema {
     },
   };
 }
+
+/** An engine a test file runs its cases on: SQLite always, PostgreSQL in a schema of its own when the URL is set. */
+export interface TestEngine { name: string; store?: () => { url: string; drop: () => Promise<void> } }
+
+export function testEngines(schemaPrefix: string): TestEngine[] {
+  const engines: TestEngine[] = [{ name: 'SQLite' }];
+  const url = process.env.FHIR_TEST_POSTGRES_URL;
+  if (url) {
+    engines.push({ name: 'PostgreSQL', store: () => {
+      const schema = testSchema(url, schemaPrefix);
+      return { url: schema.url(), drop: () => schema.drop() };
+    } });
+  }
+  return engines;
+}

@@ -11,7 +11,7 @@
 // Runs on SQLite, and on PostgreSQL too when FHIR_TEST_POSTGRES_URL is set (a schema of its own, dropped after).
 import t from 'tap';
 import { createTestServer, type TestServer } from '../http/context.js';
-import { testSchema } from '../storage/postgres-schema.js';
+import { testEngines } from '../storage/postgres-schema.js';
 
 let server: TestServer;
 
@@ -78,13 +78,7 @@ const FAILING: Case[] = [
   },
 ];
 
-const engines: { name: string; store?: () => { url: string; drop: () => Promise<void> } }[] = [{ name: 'SQLite' }];
-if (process.env.FHIR_TEST_POSTGRES_URL) {
-  engines.push({ name: 'PostgreSQL', store: () => {
-    const schema = testSchema(process.env.FHIR_TEST_POSTGRES_URL!, 'bundle_entries_like_direct');
-    return { url: schema.url(), drop: () => schema.drop() };
-  } });
-}
+const engines = testEngines('bundle_entries_like_direct');
 
 // milliseconds an HTTP date drops, so a lastModified cut to the second shows
 const clockWithMilliseconds = () => {

@@ -12,7 +12,7 @@
 // Runs on SQLite, and on PostgreSQL too when FHIR_TEST_POSTGRES_URL is set (a schema of its own, dropped after).
 import t from 'tap';
 import { createTestServer, type TestServer } from '../http/context.js';
-import { testSchema } from '../storage/postgres-schema.js';
+import { testEngines } from '../storage/postgres-schema.js';
 
 let server: TestServer;
 
@@ -103,13 +103,7 @@ const UNRESOLVED: { name: string; reference: string; alone: { status: number; is
   },
 ];
 
-const engines: { name: string; store?: () => { url: string; drop: () => Promise<void> } }[] = [{ name: 'SQLite' }];
-if (process.env.FHIR_TEST_POSTGRES_URL) {
-  engines.push({ name: 'PostgreSQL', store: () => {
-    const schema = testSchema(process.env.FHIR_TEST_POSTGRES_URL!, 'patch_entry_references');
-    return { url: schema.url(), drop: () => schema.drop() };
-  } });
-}
+const engines = testEngines('patch_entry_references');
 
 for (const engine of engines) t.test(engine.name, async (t) => {
   const store = engine.store?.();
