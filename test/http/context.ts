@@ -1,5 +1,6 @@
 /** Test support (not a test): an in-process server on a fresh SQLite file in a temp dir. */
 import fs from 'node:fs';
+import type { TestEngine } from '../storage/postgres-schema.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -73,4 +74,17 @@ export function firstIssue(body: string): { code?: string; errorCode?: string; d
   const outcome = JSON.parse(body);
   const issue = outcome?.issue?.[0] ?? {};
   return { code: issue.code, errorCode: issue.details?.coding?.[0]?.code, diagnostics: issue.diagnostics };
+}
+
+/** A test server on `engine`'s store (testEngines), closed and its PostgreSQL schema dropped at `t`'s teardown. */
+export async function createTestServerOn(
+  t: { teardown(fn: () => unknown): void }, engine: TestEngine, overrides: Partial<Config> = {}, now?: () => Date,
+): Promise<TestServer> {
+  const store = engine.store?.();
+  const server = await createTestServer(store ? { ...overrides, store: store.url } : overrides, now);
+  t.teardown(async () => {
+    await server.close();
+    await store?.drop();
+  });
+  return server;
 }

@@ -5,7 +5,7 @@
 // element holding the reference (issue.expression).
 // Runs on SQLite, and on PostgreSQL too when FHIR_TEST_POSTGRES_URL is set (a schema of its own, dropped after).
 import t from 'tap';
-import { createTestServer, type TestServer } from '../http/context.js';
+import { createTestServerOn, type TestServer } from '../http/context.js';
 import { testEngines } from '../storage/postgres-schema.js';
 
 let server: TestServer;
@@ -116,12 +116,7 @@ async function storedVersions(): Promise<number> {
 const engines = testEngines('bundle_conditional_references');
 
 for (const engine of engines) t.test(engine.name, async (t) => {
-  const store = engine.store?.();
-  server = await createTestServer(store ? { store: store.url } : {});
-  t.teardown(async () => {
-    await server.close();
-    await store?.drop();
-  });
+  server = await createTestServerOn(t, engine);
   for (const testCase of CASES) await t.test(`transaction, conditional reference: ${testCase.name}`, async (t) => {
     for (const { path, resource } of testCase.before ?? []) t.equal((await request('PUT', `/${path}`, resource)).status, 201, `stored ${path}`);
     const versionsBefore = await storedVersions();

@@ -10,7 +10,7 @@
 // - HEAD (R4 http-verb value set) is GET without a body: the entry has the GET entry's response but no resource.
 // Runs on SQLite, and on PostgreSQL too when FHIR_TEST_POSTGRES_URL is set (a schema of its own, dropped after).
 import t from 'tap';
-import { createTestServer, type TestServer } from '../http/context.js';
+import { createTestServerOn, type TestServer } from '../http/context.js';
 import { testEngines } from '../storage/postgres-schema.js';
 
 let server: TestServer;
@@ -88,12 +88,7 @@ const clockWithMilliseconds = () => {
 };
 
 for (const engine of engines) t.test(engine.name, async (t) => {
-  const store = engine.store?.();
-  server = await createTestServer(store ? { store: store.url } : {}, clockWithMilliseconds);
-  t.teardown(async () => {
-    await server.close();
-    await store?.drop();
-  });
+  server = await createTestServerOn(t, engine, {}, clockWithMilliseconds);
   t.equal((await request('PUT', '/Patient/parity-1', patient('parity-1'))).status, 201);
 
   for (const c of FAILING) await t.test(c.name, async (t) => {

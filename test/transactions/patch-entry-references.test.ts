@@ -11,7 +11,7 @@
 //   independent (http.html#transaction) and the entry fails as a POST/PUT entry's urn reference does (invalid-bundle).
 // Runs on SQLite, and on PostgreSQL too when FHIR_TEST_POSTGRES_URL is set (a schema of its own, dropped after).
 import t from 'tap';
-import { createTestServer, type TestServer } from '../http/context.js';
+import { createTestServerOn, type TestServer } from '../http/context.js';
 import { testEngines } from '../storage/postgres-schema.js';
 
 let server: TestServer;
@@ -106,12 +106,7 @@ const UNRESOLVED: { name: string; reference: string; alone: { status: number; is
 const engines = testEngines('patch_entry_references');
 
 for (const engine of engines) t.test(engine.name, async (t) => {
-  const store = engine.store?.();
-  server = await createTestServer(store ? { store: store.url } : {});
-  t.teardown(async () => {
-    await server.close();
-    await store?.drop();
-  });
+  server = await createTestServerOn(t, engine);
   const created = async (resource: unknown) => {
     const result = await request('POST', `/${(resource as any).resourceType}`, resource);
     if (result.status !== 201) throw new Error(`seeding: ${result.status} ${JSON.stringify(result.body)}`);
