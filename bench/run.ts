@@ -23,6 +23,7 @@ import { ingest } from './workloads/ingest.js';
 import { ndjsonImport } from './workloads/ndjson-import.js';
 import { bareRead, readById } from './workloads/read-by-id.js';
 import { searchCount } from './workloads/search-count.js';
+import { searchScale } from './workloads/search-scale.js';
 import { searchMix } from './workloads/search-mix.js';
 import { startup } from './workloads/startup.js';
 import type { JobRow, Workload } from './workloads/workload.js';
@@ -31,9 +32,9 @@ import type { JobRow, Workload } from './workloads/workload.js';
  * Run order: reads, searches and export before create writes to the shared server (more Patients would change the
  * searches' answers, and creates still in flight when autocannon stops would land in the middle of an export).
  */
-const WORKLOADS: Workload[] = [readById, bareRead, searchMix, searchCount, exportResources, createPatient, ingest, ndjsonImport, startup];
-/** build databases of a million resources (startup) or 100,000 Observations (search-count): only when asked for */
-const OPT_IN = new Set([startup.name, searchCount.name]);
+const WORKLOADS: Workload[] = [readById, bareRead, searchMix, searchCount, searchScale, exportResources, createPatient, ingest, ndjsonImport, startup];
+/** build databases of a million resources (startup), 100,000 Observations (search-count) or 50,000 Patients (search-scale): only when asked for */
+const OPT_IN = new Set([startup.name, searchCount.name, searchScale.name]);
 
 const { values } = parseArgs({
   options: {
