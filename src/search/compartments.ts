@@ -20,19 +20,26 @@ export function compartmentResourceTypes(defs: Definitions, compartmentType: str
   return (definition(defs, compartmentType).resource ?? []).filter((r) => (r.param ?? []).length > 0).map((r) => r.code);
 }
 
+/**
+ * The parameters that make a `resourceType` resource a member of the compartment, as the CompartmentDefinition lists
+ * them (`{def}`, "the resource defining the compartment", left out); none when the type is not a member.
+ */
+export function compartmentParameters(defs: Definitions, compartmentType: string, resourceType: string): string[] {
+  const entry = (definition(defs, compartmentType).resource ?? []).find((r) => r.code === resourceType);
+  return (entry?.param ?? []).filter((param) => param !== '{def}');
+}
+
 /** an OR of the compartment's reference parameters pointing at compartmentType/compartmentId */
 export function compartmentCondition(
   defs: Definitions, registry: SearchParameterRegistry, compartmentType: string, compartmentId: string, resourceType: string,
 ): Condition {
   const entry = (definition(defs, compartmentType).resource ?? []).find((r) => r.code === resourceType);
-  const params = entry?.param ?? [];
-  if (params.length === 0) {
+  if ((entry?.param ?? []).length === 0) {
     throw new FhirError('invalid-parameter', `${resourceType} resources are not part of the ${compartmentType} compartment`);
   }
   // the resource defining the compartment is in it (R4 lists `{def}` for some, e.g. Encounter, not Patient)
   const conditions: Condition[] = resourceType === compartmentType ? [{ kind: 'id', ids: [compartmentId] }] : [];
-  for (const param of params) {
-    if (param === '{def}') continue;
+  for (const param of compartmentParameters(defs, compartmentType, resourceType)) {
     const def = registry.get(resourceType, param);
     if (!def || def.type !== 'reference') continue;
     conditions.push({

@@ -18,6 +18,7 @@ import type { Issue } from '../../fhir/errors.js';
 import type { BundleEntry, Resource } from '../../fhir/types.js';
 import { searchEntry, storedSearchEntry } from '../../response/bundle.js';
 import { resolveIncludes, type IncludeFilter, type IncludeRequest } from '../../response/includes.js';
+import { compartmentParameters } from '../../search/compartments.js';
 import type { StoredVersion } from '../../storage/port.js';
 import { accessibleVersions } from '../access.js';
 import { includesCappedIssue } from '../search.js';
@@ -37,14 +38,6 @@ export interface EverythingScope {
 /** `_include=*:*`: every reference search parameter of every match */
 const EVERY_REFERENCE: IncludeRequest[] = [{ sourceType: '*', param: '*', iterate: false }];
 
-const keyOf = (version: { resourceType: string; id: string }) => `${version.resourceType}/${version.id}`;
-
-/** The compartment definition's reference parameters that make a `resourceType` resource a member ('{def}' aside). */
-function membershipParameters(ctx: ServerContext, compartmentType: string, resourceType: string): string[] {
-  const entry = ctx.definitions.compartments.get(compartmentType)?.resource?.find((r) => r.code === resourceType);
-  return (entry?.param ?? []).filter((param) => param !== '{def}');
-}
-
 /**
  * Whether a resource that is neither the focal resource nor the related Patient is a match of the $everything
  * result (whatever start/end say): as everythingCondition, only the focal resource of the compartment's own type,
@@ -53,7 +46,7 @@ function membershipParameters(ctx: ServerContext, compartmentType: string, resou
 function isMember(ctx: ServerContext, scope: EverythingScope, resource: Resource): boolean {
   if (resource.resourceType === scope.compartmentType) return false;
   if (resource.resourceType === 'Patient' && scope.relatedPatientId !== undefined) return false;
-  return membershipParameters(ctx, scope.compartmentType, resource.resourceType).some((param) =>
+  return compartmentParameters(ctx.definitions, scope.compartmentType, resource.resourceType).some((param) =>
     ctx.searchParameters.extractReferences(resource, param)
       .some((reference) => reference.targetType === scope.compartmentType && reference.targetId === scope.focalId));
 }

@@ -52,4 +52,3 @@ export async function knownCount(session: SqlSession, sql: string, params: reado
   if (generation === undefined || generation.version !== await dataVersion(session)) return undefined;
   return generation.counts.get(countKey(sql, params));
 }
-
