@@ -79,10 +79,8 @@ export class ConditionCompiler {
       if (n === driver) terms.push(this.drive(condition, alias, pinned));
       // a walk reads the type's rows in key order: SQLite would otherwise read a wide _lastUpdated range of the
       // (type, last_updated) index and sort all of it (Patient?_lastUpdated=gt<date> over 50,000 Patients: 24 ms)
-      else if (options.walk && condition.kind === 'lastUpdated') {
-        const column = this.dialect.unindexed(`${alias}.last_updated`);
-        terms.push(rangePrefix(condition.prefix, column, column, condition.low, condition.high, this.params));
-      } else terms.push(this.probe(condition, alias, unjoined));
+      else if (options.walk && condition.kind === 'lastUpdated') terms.push(this.lastUpdatedTest(condition, alias, true));
+      else terms.push(this.probe(condition, alias, unjoined));
     });
     return terms;
   }
@@ -196,7 +194,7 @@ export class ConditionCompiler {
       case 'id':
         return condition.ids.length ? `${alias}.id IN (${params.list(condition.ids)})` : '1 = 0';
       case 'lastUpdated':
-        return rangePrefix(condition.prefix, `${alias}.last_updated`, `${alias}.last_updated`, condition.low, condition.high, params);
+        return this.lastUpdatedTest(condition, alias);
       case 'type':
         return condition.types.length ? `${alias}.type IN (${params.list(condition.types)})` : '1 = 0';
       case 'not':
@@ -244,6 +242,12 @@ export class ConditionCompiler {
     });
     const probe = of ? `${rows[0]}.rkey = ${of}.rkey AND ` : '';
     return `SELECT ${rows[0]}.rkey FROM ${joins.join(' ')} WHERE ${probe}${matches.join(' AND ')}`;
+  }
+
+  /** `offIndex`: the column is kept from the (type, last_updated) index (dialect.unindexed) */
+  private lastUpdatedTest(condition: Extract<Condition, { kind: 'lastUpdated' }>, alias: string, offIndex = false): string {
+    const column = offIndex ? this.dialect.unindexed(`${alias}.last_updated`) : `${alias}.last_updated`;
+    return rangePrefix(condition.prefix, column, column, condition.low, condition.high, this.params);
   }
 
   private exists(subquery: string, unjoined: boolean): string {
