@@ -52,8 +52,11 @@ function countStatement(query: SearchQuery, dialect: SqlDialect, withSnapshot = 
   return { sql: `SELECT ${counted} FROM ${RESOURCE_TABLE} r WHERE ${allOf(where)}`, params: params.values };
 }
 
-export async function countMatches(session: SqlSession, dialect: SqlDialect, query: SearchQuery, options: SearchOptions = {}): Promise<number> {
-  const { sql, params } = countStatement(query, dialect);
+/** `statement`: the query's count statement when the caller compiled it already */
+export async function countMatches(
+  session: SqlSession, dialect: SqlDialect, query: SearchQuery, options: SearchOptions = {}, statement = countStatement(query, dialect),
+): Promise<number> {
+  const { sql, params } = statement;
   const count = async () => Number((await session.all(sql, params))[0]!.n);
   return options.memoizeCounts ? memoizedCount(session, sql, params, count) : count();
 }
@@ -90,7 +93,10 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
   // PostgreSQL: the first page counts its matches in the same statement (one round trip, one pass over them), unless
   // a count remembered with the statement's snapshot holds (which spares later pages their count statement too)
   const snapshots = postgres && query.total !== 'none' ? options.snapshotCounts : undefined;
-  const counted = snapshots && countStatement(query, dialect);
+  // compiled once, for the walk's choice and the total (PostgreSQL: also the key of its remembered count)
+  let compiledCount: { sql: string; params: unknown[] } | undefined;
+  const countOfQuery = () => compiledCount ??= countStatement(query, dialect);
+  const counted = snapshots && countOfQuery();
   const countAlong = postgres && query.total !== 'none' && query.cursor === undefined
     && (!counted || snapshots!.countAlong(counted.sql, counted.params));
   if (countAlong) selected.push('COUNT(*) OVER () AS match_count');
@@ -100,7 +106,7 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
     : snapshots && !countAlong ? async (sql, params) => snapshots.lastCount(sql, params)
       : undefined;
   const walk = known !== undefined && options.typeRows !== undefined
-    && await walksTypeRows(session, options.typeRows, known, query, () => counted ?? countStatement(query, dialect));
+    && await walksTypeRows(session, options.typeRows, known, query, countOfQuery);
   const page = await fetchPage(session, dialect, {
     select: `SELECT ${['r.rkey', ...keyColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
     where: whereClauses(query, values, dialect, {
@@ -123,7 +129,7 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
       if (counted) snapshots!.remember(counted.sql, counted.params, page.rows[0]!.count_snapshot, result.total);
     } else if (counted) {
       result.total = await snapshots!.countIn(session, counted, () => countStatement(query, dialect, true).sql, page.rows[0]?.count_snapshot);
-    } else result.total = await countMatches(session, dialect, query, options);
+    } else result.total = await countMatches(session, dialect, query, options, countOfQuery());
   }
   if (page.nextCursor) result.nextCursor = page.nextCursor;
   if (page.previousCursor) result.previousCursor = page.previousCursor;
