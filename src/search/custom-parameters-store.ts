@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import type { R4 } from '../fhir/types.js';
-import type { FhirStore, HistoryQuery, Page, ReindexWrite, SearchPage, StoredVersion, VersionWrite } from '../storage/port.js';
+import type { FhirStore, HistoryQuery, Page, ReadManyOptions, ReindexWrite, SearchPage, StoredVersion, VersionWrite } from '../storage/port.js';
 import type { SearchQuery } from './ir.js';
 import type { SearchParameterRegistry } from './registry.js';
 import { CustomSearchParameters, type SearchParameterChange } from './custom-parameters.js';
@@ -102,8 +102,8 @@ class SearchParameterStore implements FhirStore {
     return this.inner.findReferencing(sourceTypes, params, targets, limit);
   }
 
-  readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
-    return this.inner.readMany(refs);
+  readMany(refs: { resourceType: string; id: string }[], options?: ReadManyOptions): Promise<StoredVersion[]> {
+    return this.inner.readMany(refs, options);
   }
 
   reindex(write: ReindexWrite): Promise<boolean> {

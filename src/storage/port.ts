@@ -69,6 +69,11 @@ export interface Page<T> {
 
 export interface SearchPage extends Page<StoredVersion> {}
 
+export interface ReadManyOptions {
+  /** answer delete markers too (readMany) */
+  includeDeleted?: boolean;
+}
+
 /** New index entries for the current version of a resource ($reindex). */
 export interface ReindexWrite {
   resourceType: string;
@@ -97,8 +102,12 @@ export interface FhirStore {
   withTransaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T>;
   /** references from (sourceType, param) to the given targets, for _revinclude; resources returned are current */
   findReferencing(sourceTypes: string[] | null, params: string[] | null, targets: { resourceType: string; id: string }[], limit: number): Promise<StoredVersion[]>;
-  /** batch read of current versions (for _include and reference resolution) */
-  readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]>;
+  /**
+   * batch read of current versions (for _include and reference resolution): those that exist, in the order asked,
+   * each once. A deleted resource is left out, unless `includeDeleted`: then its delete marker comes back as read()
+   * returns it (deleted, versionId, lastUpdated), for a writer that numbers the version after it.
+   */
+  readMany(refs: { resourceType: string; id: string }[], options?: ReadManyOptions): Promise<StoredVersion[]>;
   /**
    * Replace the index entries and sort keys of the current version, creating no version ($reindex after a
    * search parameter changed). Changes nothing and answers false when the resource is deleted, gone, or no

@@ -7,7 +7,7 @@
 import { MongoClient, MongoError, type ClientSession, type Collection, type Db, type Document } from 'mongodb';
 import { FhirError } from '../../fhir/errors.js';
 import type { SearchQuery } from '../../search/ir.js';
-import type { FhirStore, HistoryQuery, Page, ReindexWrite, SearchPage, StoredVersion, VersionWrite } from '../port.js';
+import type { FhirStore, HistoryQuery, Page, ReadManyOptions, ReindexWrite, SearchPage, StoredVersion, VersionWrite } from '../port.js';
 import {
   buildHistoryDocument, buildResourceDocument, createSequence, historyKey, resourceKey, toStoredVersion, VERSION_PROJECTION,
   type HistoryDocument, type ResourceDocument,
@@ -241,12 +241,14 @@ export class MongoStore implements FhirStore {
 
   async buildIndexLookups(): Promise<void> {}
 
-  /** current, non-deleted versions of the references that exist, in the order asked */
-  async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
+  /** current versions of the references that exist (delete markers only when asked), in the order asked */
+  async readMany(refs: { resourceType: string; id: string }[], options: ReadManyOptions = {}): Promise<StoredVersion[]> {
     const keys = [...new Set(refs.map((ref) => resourceKey(ref.resourceType, ref.id)))];
     if (keys.length === 0) return [];
+    const filter = options.includeDeleted ? { _id: { $in: keys } } : { _id: { $in: keys }, deleted: false };
+    // the projection and conversion of read(): a delete marker comes back as read() gives it
     const docs = await this.shared.resources
-      .find({ _id: { $in: keys }, deleted: false }, { projection: VERSION_PROJECTION, session: this.session })
+      .find(filter, { projection: VERSION_PROJECTION, session: this.session })
       .toArray();
     const byKey = new Map(docs.map((doc) => [doc._id, toStoredVersion(doc as ResourceDocument)]));
     return keys.flatMap((key) => byKey.get(key) ?? []);

@@ -3,7 +3,7 @@
  * and each write is its own transaction; inside withTransaction the store is bound to the transaction's session.
  */
 import type { SearchQuery } from '../../search/ir.js';
-import type { FhirStore, HistoryQuery, Page, ReindexWrite, SearchPage, StoredVersion, VersionWrite } from '../port.js';
+import type { FhirStore, HistoryQuery, Page, ReadManyOptions, ReindexWrite, SearchPage, StoredVersion, VersionWrite } from '../port.js';
 import type { SqlDialect } from './dialect.js';
 import type { JobStore } from '../job-port.js';
 import { readHistory } from './history.js';
@@ -157,13 +157,13 @@ export class SqlStore implements FhirStore {
     return this.session.all(`SELECT ${textVersionColumns(this.dialect, 'c')} FROM ${RESOURCE_TABLE} c WHERE ${match.join(' OR ')}`, bound.values);
   }
 
-  /** current, non-deleted versions of the references that exist, in the order asked */
-  async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
+  /** current versions of the references that exist (delete markers only when asked), in the order asked */
+  async readMany(refs: { resourceType: string; id: string }[], options: ReadManyOptions = {}): Promise<StoredVersion[]> {
     const byKey = new Map<string, StoredVersion>();
     for (let start = 0; start < refs.length; start += REFS_PER_QUERY) {
       const chunk = refs.slice(start, start + REFS_PER_QUERY);
       for (const row of await this.currentRowsOf(chunk)) {
-        if (Number(row.deleted) === 1) continue;
+        if (Number(row.deleted) === 1 && !options.includeDeleted) continue;
         // the stored text, parsed only if read (an included resource is sent as that text)
         const version = textVersion(this.dialect, row);
         byKey.set(`${version.resourceType}/${version.id}`, version);
