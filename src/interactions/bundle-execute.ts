@@ -35,8 +35,11 @@ export const STATUS_TEXT: Record<number, string> = {
 /** What the server decided an entry targets, before anything is written. */
 export interface EntryTarget {
   id: string;
-  /** the current version, when it had to be read to decide (conditional create/update/patch) */
-  current?: StoredVersion;
+  /**
+   * the current version when known before the entry runs: read to decide (conditional create/update/patch), or read
+   * together with the other targets of a transaction; null when read and there is none. Undefined: not read yet.
+   */
+  current?: StoredVersion | null;
   /** a conditional create (ifNoneExist) that matched: nothing is written */
   matchedExisting?: boolean;
 }
@@ -71,6 +74,12 @@ export async function atEntry<T>(entry: ParsedEntry, work: () => Promise<T>): Pr
   }
 }
 
+/** The target's current version (a delete marker counts): the one known already, else read now. */
+async function currentVersionOf(ctx: ServerContext, entry: ParsedEntry, target: EntryTarget): Promise<StoredVersion | undefined> {
+  if (target.current !== undefined) return target.current ?? undefined;
+  return ctx.store.read(entry.resourceType!, target.id);
+}
+
 /** request.ifMatch and request.ifNoneMatch of a write entry, as the same headers on the request sent alone */
 function checkEntryPreconditions(entry: ParsedEntry, current: StoredVersion | undefined, id = current?.id ?? entry.id): void {
   checkIfMatch(entry.ifMatch, current, `${entry.resourceType}/${id}`);
@@ -79,7 +88,7 @@ function checkEntryPreconditions(entry: ParsedEntry, current: StoredVersion | un
 
 export async function executeDelete(ctx: ServerContext, baseUrl: string, entry: ParsedEntry, target: EntryTarget | undefined): Promise<EntryResult> {
   if (!target) return { status: 204 };
-  const current = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
+  const current = await currentVersionOf(ctx, entry, target);
   checkEntryPreconditions(entry, current);
   if (!current || current.deleted) return { status: 204 };
   const version = await writeDeleteVersion(ctx, ctx.store, current);
@@ -89,7 +98,7 @@ export async function executeDelete(ctx: ServerContext, baseUrl: string, entry: 
 export async function executeCreate(ctx: ServerContext, baseUrl: string, entry: ParsedEntry, target: EntryTarget, withResource: boolean): Promise<EntryResult> {
   if (target.matchedExisting) {
     // matched before this Bundle, or created by an earlier entry with the same ifNoneExist
-    const existing = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
+    const existing = await currentVersionOf(ctx, entry, target);
     if (!existing) throw notFound(entry.resourceType!, target.id);
     return versionResult(baseUrl, existing, 200, withResource);
   }
@@ -101,7 +110,7 @@ export async function executeCreate(ctx: ServerContext, baseUrl: string, entry: 
 
 export async function executeUpdate(ctx: ServerContext, baseUrl: string, entry: ParsedEntry, target: EntryTarget, withResource: boolean): Promise<EntryResult> {
   assertValidId(target.id);
-  const current = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
+  const current = await currentVersionOf(ctx, entry, target);
   checkEntryPreconditions(entry, current, target.id);
   const exists = current !== undefined && !current.deleted;
   const version = await writeResourceVersion(ctx, ctx.store, { resource: entry.resource!, id: target.id, method: 'PUT', previous: current });
@@ -136,7 +145,7 @@ export interface PatchedEntry extends ParsedEntry {
 
 /** The target's current version (which must exist), checked against ifMatch/ifNoneMatch, with the entry's patch applied. */
 export async function applyEntryPatch(ctx: ServerContext, entry: ParsedEntry, target: EntryTarget): Promise<PatchedEntry> {
-  const current = target.current ?? await ctx.store.read(entry.resourceType!, target.id);
+  const current = await currentVersionOf(ctx, entry, target);
   if (!current) throw notFound(entry.resourceType!, target.id);
   if (current.deleted) throw new FhirError('gone', `${entry.resourceType}/${target.id} was deleted; it cannot be patched`);
   checkEntryPreconditions(entry, current);

@@ -3,9 +3,10 @@
  * atomically inside one store transaction: all entries succeed or nothing is stored, and a failure is a
  * 4xx OperationOutcome naming the entry. Order per http.html#trules: DELETE, POST, PUT/PATCH, GET;
  * fullUrls and conditional references are resolved before a resource is written, so each resource is
- * written exactly once with its final references (no re-reading, no second pass). A PATCH entry's patch is applied
- * first (its target is changed by no other entry), and the references of the patched resource are settled as a POST
- * or PUT entry's are.
+ * written exactly once with its final references (no re-reading, no second pass). The current versions of the PUT,
+ * PATCH and DELETE targets are read together (readCurrentVersions), not one read per entry. A PATCH entry's patch is
+ * applied first (its target is changed by no other entry), and the references of the patched resource are settled as
+ * a POST or PUT entry's are.
  *
  * A conditional reference (`Practitioner?identifier=...`) to a type the transaction itself writes is resolved
  * after those writes, inside the transaction, so it also finds the resources this Bundle creates or changes, as a
@@ -13,6 +14,7 @@
  * rounds (writeRounds); a Bundle without such references is one round, in the spec's order.
  */
 import { FhirError } from '../fhir/errors.js';
+import type { FhirStore, StoredVersion } from '../storage/port.js';
 import { bundleEntries, entryExpression, parseEntry, processingOrder, type ParsedEntry } from './bundle-entries.js';
 import {
   applyEntryPatch, atEntry, executeCreate, executeDelete, executeGet, executePatch, executeUpdate, type EntryResult, type EntryTarget,
@@ -36,9 +38,13 @@ async function runTransaction(ctx: ServerContext, req: InteractionRequest, entri
   const targets = new Map<number, EntryTarget | undefined>();
   const creates: ConditionalCreateCache = new Map();
 
-  for (const entry of ordered) {
-    if (entry.method !== 'DELETE') continue;
+  const deletes = ordered.filter((entry) => entry.method === 'DELETE');
+  // a DELETE Type/id names its target without a search, so the current versions of all of them are read up front
+  const deletedIds = deletes.flatMap((entry) => (entry.id ? [{ resourceType: entry.resourceType!, id: entry.id }] : []));
+  const beforeDeletes = await readCurrentVersions(ctx.store, deletedIds);
+  for (const entry of deletes) {
     const target = await atEntry(entry, () => resolveTarget(ctx, req, entry, creates));
+    handOutCurrentVersion(beforeDeletes, entry, target);
     targets.set(entry.index, target);
     results[entry.index] = await atEntry(entry, () => executeDelete(ctx, req.baseUrl, entry, target));
   }
@@ -50,6 +56,11 @@ async function runTransaction(ctx: ServerContext, req: InteractionRequest, entri
     if (target && entry.fullUrl) fullUrls.set(entry.fullUrl, `${entry.resourceType}/${target.id}`);
   }
   checkDistinctTargets(entries, targets);
+  // no other entry writes a PUT or PATCH target (checkDistinctTargets), so a version read now is current when it is used
+  const updates = ordered.filter((entry) => (entry.method === 'PUT' || entry.method === 'PATCH') && targets.get(entry.index)?.current === undefined);
+  const updatedIds = updates.map((entry) => ({ resourceType: entry.resourceType!, id: targets.get(entry.index)!.id }));
+  const beforeUpdates = await readCurrentVersions(ctx.store, updatedIds);
+  for (const entry of updates) handOutCurrentVersion(beforeUpdates, entry, targets.get(entry.index));
 
   const createdHere = conditionalCreatesOfBundle(entries, targets);
   const conditional = new Map<string, string>();
@@ -77,6 +88,36 @@ async function runTransaction(ctx: ServerContext, req: InteractionRequest, entri
     if (entry.method === 'GET' || entry.method === 'HEAD') results[entry.index] = await atEntry(entry, () => executeGet(ctx, req, entry));
   }
   return results;
+}
+
+/** identities per readMany call, bounding each statement */
+const CURRENT_VERSIONS_PER_READ = 500;
+
+/**
+ * The current versions (delete markers included) of `refs` by Type/id, null for those that have none: a few readMany
+ * calls in place of a read per entry. On PostgreSQL each read would also send the creates held back before it
+ * (DeferringSession), so a Bundle of PUTs would cost two statements per entry.
+ */
+async function readCurrentVersions(store: FhirStore, refs: { resourceType: string; id: string }[]): Promise<Map<string, StoredVersion | null>> {
+  const known = new Map<string, StoredVersion | null>(refs.map((ref) => [`${ref.resourceType}/${ref.id}`, null]));
+  for (let start = 0; start < refs.length; start += CURRENT_VERSIONS_PER_READ) {
+    const versions = await store.readMany(refs.slice(start, start + CURRENT_VERSIONS_PER_READ), { includeDeleted: true });
+    for (const version of versions) known.set(`${version.resourceType}/${version.id}`, version);
+  }
+  return known;
+}
+
+/**
+ * Gives the target the version read ahead for its identity, unless it has one already (a conditional match). Each
+ * is handed out once: a later DELETE entry naming the same resource reads it again, so it sees this entry's delete
+ * rather than a stale version, and the Bundle fails checkDistinctTargets for changing the resource twice.
+ */
+function handOutCurrentVersion(known: Map<string, StoredVersion | null>, entry: ParsedEntry, target: EntryTarget | undefined): void {
+  if (!target) return;
+  const identity = `${entry.resourceType}/${target.id}`;
+  const version = known.get(identity);
+  known.delete(identity);
+  if (version !== undefined && target.current === undefined) target.current = version;
 }
 
 function rewriteEntryReferences(entry: ParsedEntry, fullUrls: FullUrlMap, conditional: Map<string, string>): void {
