@@ -14,6 +14,7 @@
  */
 import { INDEX_TYPES, type IndexType } from '../../search/index-entries.js';
 import type { VersionWrite } from '../port.js';
+import { arrayLiteral } from './array-literal.js';
 import { postgresDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
 import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE, storedRows } from './tables.js';
@@ -55,28 +56,49 @@ const REPLACE_CURRENT = `WITH ${[
 
 const INSERT_INDEX = `WITH ${indexInserts('$1::int8', 2).join(', ')} SELECT 1`;
 
-/** column arrays of one index table: seq, param, grp, then the value columns */
-function columnArrays(version: VersionWrite, type: IndexType): unknown[][] {
-  const spec = INDEX_TABLES[type];
-  const entries = version.index ? storedRows(version.index, type) : [];
-  const arrays: unknown[][] = [[], [], [], ...spec.columns.map(() => [])];
-  entries.forEach((entry, seq) => {
-    arrays[0]!.push(seq);
-    arrays[1]!.push(entry.param);
-    arrays[2]!.push(entry.group ?? null);
-    spec.columns.forEach((column, k) => arrays[3 + k]!.push(entry[column.field] ?? null));
-  });
-  return arrays;
-}
+/**
+ * The column arrays of one index table for the versions added: seq, param, grp and the value columns, led by each row's
+ * ordinal `n` (its version's place in a many-create) when `withOrdinals`.
+ */
+class IndexColumns {
+  private readonly arrays: unknown[][];
 
+  constructor(private readonly type: IndexType, private readonly withOrdinals: boolean) {
+    this.arrays = Array.from({ length: (withOrdinals ? 4 : 3) + INDEX_TABLES[type].columns.length }, () => []);
+  }
+
+  add(version: VersionWrite, ordinal = 0): void {
+    if (!version.index) return;
+    const columns = INDEX_TABLES[this.type].columns;
+    const entries = storedRows(version.index, this.type);
+    const arrays = this.arrays;
+    const first = this.withOrdinals ? 1 : 0;
+    for (let seq = 0; seq < entries.length; seq++) {
+      const entry = entries[seq]!;
+      if (this.withOrdinals) arrays[0]!.push(ordinal);
+      arrays[first]!.push(seq);
+      arrays[first + 1]!.push(entry.param);
+      arrays[first + 2]!.push(entry.group ?? null);
+      for (let c = 0; c < columns.length; c++) arrays[first + 3 + c]!.push(entry[columns[c]!.field] ?? null);
+    }
+  }
+
+  values(): string[] {
+    return this.arrays.map(arrayLiteral);
+  }
+}
 
 function currentValues(version: VersionWrite, row: VersionRow): unknown[] {
   return [version.resourceType, version.id, version.versionId, row.lastUpdated, row.deleted, version.method, row.content, row.sortKeys];
 }
 
-function indexArrays(version: VersionWrite): unknown[] {
-  const values: unknown[] = [];
-  for (const type of INDEX_TYPES) values.push(...columnArrays(version, type));
+function indexArrays(version: VersionWrite): string[] {
+  const values: string[] = [];
+  for (const type of INDEX_TYPES) {
+    const columns = new IndexColumns(type, false);
+    columns.add(version);
+    values.push(...columns.values());
+  }
   return values;
 }
 
@@ -133,7 +155,7 @@ export async function createManyInOneStatement(session: SqlSession, writes: { ve
   const current: unknown[][] = [[], [], [], [], [], []];
   const contents: string[] = [];
   const sortKeys: string[] = [];
-  const index = new Map<IndexType, unknown[][]>();
+  const index = INDEX_TYPES.map((type) => new IndexColumns(type, true));
   // key order: concurrent statements take the (type, id) index entries in one order, so they cannot deadlock
   const sorted = writes.map((write, k) => ({ ...write, k }))
     .sort((a, b) => compareText(a.version.resourceType, b.version.resourceType) || compareText(a.version.id, b.version.id));
@@ -141,18 +163,10 @@ export async function createManyInOneStatement(session: SqlSession, writes: { ve
     currentValues(version, row).slice(0, 6).forEach((value, column) => current[column]!.push(value));
     contents.push(row.content ?? 'null');
     sortKeys.push(row.sortKeys ?? 'null');
-    for (const type of INDEX_TYPES) {
-      const arrays = columnArrays(version, type);
-      let all = index.get(type);
-      if (!all) index.set(type, all = [[], ...arrays.map(() => [])]);
-      for (let seq = 0; seq < arrays[0]!.length; seq++) {
-        all[0]!.push(k + 1);
-        arrays.forEach((column, c) => all![c + 1]!.push(column[seq]));
-      }
-    }
+    for (const columns of index) columns.add(version, k + 1);
   });
-  const values: unknown[] = [...current, `[${contents.join(',')}]`, `[${sortKeys.join(',')}]`];
-  for (const type of INDEX_TYPES) values.push(...index.get(type)!);
+  const values: unknown[] = [...current.map(arrayLiteral), `[${contents.join(',')}]`, `[${sortKeys.join(',')}]`];
+  for (const columns of index) values.push(...columns.values());
   const created = new Set((await session.all(CREATE_MANY, values)).map((row) => Number(row.n)));
   const result = new Array<boolean>(writes.length);
   sorted.forEach((write, k) => { result[write.k] = created.has(k + 1); });

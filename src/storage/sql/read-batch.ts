@@ -4,6 +4,7 @@
  * and the driver ~35 us whatever its size, so at 32 concurrent clients a group of ten costs a little more than one.
  * A read that finds a statement free goes out at once, alone, as it would without grouping.
  */
+import { arrayLiteral } from './array-literal.js';
 import type { SqlDialect } from './dialect.js';
 import { textVersionColumns } from './rows.js';
 import type { Row, SqlSession } from './session.js';
@@ -77,7 +78,7 @@ export class ReadBatcher {
         only!.resolve((await this.session.all(this.singleSql, [only!.resourceType, only!.id]))[0]);
         return;
       }
-      const rows = await this.session.all(this.groupSql, [group.map((read) => read.resourceType), group.map((read) => read.id)]);
+      const rows = await this.session.all(this.groupSql, [arrayLiteral(group.map((read) => read.resourceType)), arrayLiteral(group.map((read) => read.id))]);
       const byKey = new Map<string, Row>();
       for (const row of rows) byKey.set(`${row.type as string}/${row.id as string}`, row);
       for (const read of group) read.resolve(byKey.get(read.key));

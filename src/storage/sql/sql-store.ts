@@ -4,6 +4,7 @@
  */
 import type { SearchQuery } from '../../search/ir.js';
 import type { FhirStore, HistoryQuery, Page, ReadManyOptions, ReindexWrite, SearchPage, StoredVersion, VersionWrite } from '../port.js';
+import { arrayLiteral } from './array-literal.js';
 import type { SqlDialect } from './dialect.js';
 import type { JobStore } from '../job-port.js';
 import { readHistory } from './history.js';
@@ -150,7 +151,7 @@ export class SqlStore implements FhirStore {
   /** current rows (deleted ones too) of the refs: one statement text on PostgreSQL (arrays), an OR list on SQLite */
   private currentRowsOf(refs: readonly { resourceType: string; id: string }[]): Promise<Row[]> {
     if (this.dialect.groupReads) {
-      return this.session.all(currentRowsByKeysSql(this.dialect), [refs.map((ref) => ref.resourceType), refs.map((ref) => ref.id)]);
+      return this.session.all(currentRowsByKeysSql(this.dialect), [arrayLiteral(refs.map((ref) => ref.resourceType)), arrayLiteral(refs.map((ref) => ref.id))]);
     }
     const bound = new Params();
     const match = refs.map((ref) => `(type = ${bound.bind(ref.resourceType)} AND id = ${bound.bind(ref.id)})`);
