@@ -180,3 +180,49 @@ t.test('a line with a urn:uuid reference goes to the interactions, which refuse 
   t.match(result.issues[0]!.diagnostics, /urn:uuid:0b0b7a3c/);
   t.equal(await ctx.store.read('Observation', 'o-urn'), undefined, 'nothing stored for it');
 });
+
+/**
+ * The store's transactions (one per directly written chunk) recorded, each held `delayMs` and the one numbered
+ * `failing` (from 1) throwing; `now` (read once per chunk prepared) recorded too.
+ */
+function instrumented(ctx: ServerContext, options: { delayMs: number; failing?: number }): { ctx: ServerContext; events: string[] } {
+  const events: string[] = [];
+  let prepared = 0;
+  let written = 0;
+  const store = Object.create(ctx.store) as typeof ctx.store;
+  store.withTransaction = async (fn) => {
+    const n = ++written;
+    events.push(`write ${n}`);
+    await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+    if (n === options.failing) throw new Error(`write ${n} failed`);
+    const result = await ctx.store.withTransaction(fn);
+    events.push(`written ${n}`);
+    return result;
+  };
+  const now = () => {
+    events.push(`prepare ${++prepared}`);
+    return ctx.now();
+  };
+  return { ctx: { ...ctx, store, now }, events };
+}
+
+t.test('chunks are prepared while earlier ones are written, two ahead, and written in order', async (t) => {
+  const base = await context(t);
+  const { ctx, events } = instrumented(base, { delayMs: 40 });
+  const result = await importLines(ctx, ['p1', 'p2', 'p3', 'p4', 'p5'].map((id) => patient(id)), { batchSize: 1 });
+  t.same(result, { issues: [], resources: 5 });
+  t.same(events.filter((event) => event.startsWith('write')), ['write 1', 'write 2', 'write 3', 'write 4', 'write 5'], 'one write after another, in order');
+  const at = (event: string) => events.indexOf(event);
+  t.ok(at('prepare 3') < at('written 1'), 'the third chunk is prepared before the first is written (the thread does not wait for the write)');
+  t.ok(at('prepare 4') > at('written 1'), 'no more than two chunks wait in the write chain when another is prepared');
+  t.ok(at('write 2') > at('written 1'), 'a write starts when the one before it has ended');
+});
+
+t.test('a failed write stops the import: no later chunk is written after the gap', async (t) => {
+  const base = await context(t);
+  const { ctx, events } = instrumented(base, { delayMs: 10, failing: 2 });
+  await t.rejects(importLines(ctx, ['p1', 'p2', 'p3', 'p4', 'p5'].map((id) => patient(id)), { batchSize: 1 }), /write 2 failed/);
+  t.same(events.filter((event) => event.startsWith('write')), ['write 1', 'write 2'], 'nothing written after the failed chunk');
+  t.ok(await base.store.read('Patient', 'p1'), 'the chunk before it is stored');
+  for (const id of ['p2', 'p3', 'p4', 'p5']) t.equal(await base.store.read('Patient', id), undefined, `Patient/${id} is not stored`);
+});
