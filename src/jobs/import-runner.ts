@@ -320,13 +320,14 @@ class NotDirect extends Error {}
 /**
  * The ready lines as PUTs in one transaction: what writeResourceVersion does for each (their resources are already
  * validated, stamped and indexed), with the current versions read once for the chunk. False, with nothing written,
- * when the interactions should decide instead: a version conflict (e.g. a deleted resource, whose version a read
- * of live resources does not see) or a current version no older than the chunk's time.
+ * when the interactions should decide instead: a version conflict (a resource written meanwhile by another node) or a
+ * current version no older than the chunk's time.
  */
 async function writeReady(ctx: ServerContext, lines: readonly ReadyLine[]): Promise<boolean> {
   try {
     await ctx.store.withTransaction(async (store) => {
-      const current = await store.readMany(lines.map((line) => ({ resourceType: line.resourceType, id: line.id })));
+      // delete markers too: a PUT over a deleted resource continues its version numbers
+      const current = await store.readMany(lines.map((line) => ({ resourceType: line.resourceType, id: line.id })), { includeDeleted: true });
       const versions = new Map(current.map((version) => [`${version.resourceType}/${version.id}`, version]));
       for (const line of lines) {
         const previous = versions.get(`${line.resourceType}/${line.id}`);

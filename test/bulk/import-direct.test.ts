@@ -129,8 +129,10 @@ for (const engine of engines) {
       body: { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'DELETE', url: 'Patient/p1' } }] },
     });
     t.equal((await ctx.store.read('Patient', 'p1'))?.deleted, true);
-    const result = await importLines(ctx, [patient('p1'), patient('p2')]);
+    const { ctx: recorded, events } = instrumented(ctx, { delayMs: 0 });
+    const result = await importLines(recorded, [patient('p1'), patient('p2')]);
     t.same(result, { issues: [], resources: 2 });
+    t.same(events.filter((event) => event.startsWith('write')), ['write 1'], 'written directly: one transaction, no second try through the interactions');
     const p1 = await ctx.store.read('Patient', 'p1');
     t.equal(p1?.versionId, 3);
     t.equal(p1?.deleted, false);
