@@ -233,21 +233,27 @@ export async function importChunks(ctx: ServerContext, baseUrl: string, chunks: 
   const inFlight: { ended: boolean; end: Promise<void> }[] = [];
   let failed = false;
   let registryMayChange = false;
-  for await (const chunk of chunks) {
-    if (registryMayChange) await writes;
-    for (;;) {
-      while (inFlight[0]?.ended) inFlight.shift();
-      if (inFlight.length <= WRITES_AHEAD) break;
-      await inFlight[0]!.end;
+  try {
+    for await (const chunk of chunks) {
+      if (registryMayChange) await writes;
+      for (;;) {
+        while (inFlight[0]?.ended) inFlight.shift();
+        if (inFlight.length <= WRITES_AHEAD) break;
+        await inFlight[0]!.end;
+      }
+      const prepared = await prepareBeside(inFlight.length > 0, tools, chunk.lines, { lastUpdated: ctx.now().toISOString(), declaredType: options.declaredType });
+      if (failed) break;
+      // a failed write stops the chain: no later chunk is written after a gap
+      writes = writes.then(() => writeChunk(ctx, baseUrl, chunk, prepared, counters));
+      const entry = { ended: false, end: Promise.resolve() };
+      entry.end = writes.then(() => undefined, () => { failed = true; }).finally(() => { entry.ended = true; });
+      inFlight.push(entry);
+      registryMayChange = mayHoldSearchParameter(chunk);
     }
-    const prepared = await prepareBeside(inFlight.length > 0, tools, chunk.lines, { lastUpdated: ctx.now().toISOString(), declaredType: options.declaredType });
-    if (failed) break;
-    // a failed write stops the chain: no later chunk is written after a gap
-    writes = writes.then(() => writeChunk(ctx, baseUrl, chunk, prepared, counters));
-    const entry = { ended: false, end: Promise.resolve() };
-    entry.end = writes.then(() => undefined, () => { failed = true; }).finally(() => { entry.ended = true; });
-    inFlight.push(entry);
-    registryMayChange = mayHoldSearchParameter(chunk);
+  } catch (error) {
+    // reading failed: the chunks handed to the chain are written before the failure is reported, never after
+    await writes.catch(() => undefined);
+    throw error;
   }
   await writes;
 }

@@ -228,3 +228,21 @@ t.test('a failed write stops the import: no later chunk is written after the gap
   t.ok(await base.store.read('Patient', 'p1'), 'the chunk before it is stored');
   for (const id of ['p2', 'p3', 'p4', 'p5']) t.equal(await base.store.read('Patient', id), undefined, `Patient/${id} is not stored`);
 });
+
+t.test('when reading fails, the chunks already prepared are written before the failure is reported, none after', async (t) => {
+  const base = await context(t);
+  const { ctx, events } = instrumented(base, { delayMs: 30 });
+  async function* linesThenFailure() {
+    for (const [n, id] of ['p1', 'p2', 'p3'].entries()) {
+      const text = JSON.stringify(patient(id));
+      yield { line: n + 1, bytes: text.length + 1, text };
+    }
+    throw new Error('the input broke off');
+  }
+  const counters = { onBytes: () => {}, onResources: () => {}, onIssue: () => {} };
+  await t.rejects(importNdjsonLines(ctx, BASE, 'test.ndjson', linesThenFailure(), counters, { batchSize: 1 }), /broke off/);
+  const settled = [...events];
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.same(events, settled, 'nothing is written once the import has failed');
+  t.same(events.filter((event) => event.startsWith('written')), ['written 1', 'written 2', 'written 3'], 'the lines read before the failure are stored');
+});
