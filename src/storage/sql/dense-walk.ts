@@ -13,12 +13,14 @@
  *
  * A _lastUpdated range with nothing else to drive is walked the same way: Patient?_lastUpdated=gt<date> matching
  * 50,000 Patients read them all through the (type, last_updated) index and sorted them (24 ms; walked 0.05 ms).
+ * So is a search with nothing at all to drive (birthdate=ne, :missing): free to join its probes, PostgreSQL
+ * estimated a probe's `(param || '')` test at 0.5 % of the index table and read every row of it for a page
+ * (1,078 Patients and 9,000 other dates: 3.3 ms, walked 0.5 ms).
  *
  * Measured on the Synthea data: Patient?birthdate=lt<median>, 1,022 of 1,042 Patients, page statement ~170 -> ~40 us
  * on SQLite. On PostgreSQL, 35,000 of 50,000 Patients: the key array of every match took 9 ms, the walk 0.1 ms.
  */
 import type { SearchQuery } from '../../search/ir.js';
-import { chooseDriver } from './selectivity.js';
 import type { SqlSession } from './session.js';
 import { RESOURCE_TABLE } from './tables.js';
 
@@ -53,8 +55,6 @@ export async function walksTypeRows(
   session: SqlSession, typeRows: TypeRowCounts, known: KnownCount, query: SearchQuery, countStatement: () => { sql: string; params: unknown[] },
 ): Promise<boolean> {
   if (query.cursor !== undefined || query.sort.length > 0 || query.types?.length !== 1) return false;
-  // without a lookup to drive, a _lastUpdated range (a column of the resource row) may be as wide
-  if (chooseDriver(query.where) < 0 && !query.where.some((condition) => condition.kind === 'lastUpdated')) return false;
   const count = countStatement();
   const matches = await known(count.sql, count.params);
   if (matches === undefined || matches <= query.count || matches < MIN_WALK_MATCHES) return false;
