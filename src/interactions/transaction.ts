@@ -90,20 +90,15 @@ async function runTransaction(ctx: ServerContext, req: InteractionRequest, entri
   return results;
 }
 
-/** identities per readMany call, bounding each statement */
-const CURRENT_VERSIONS_PER_READ = 500;
-
 /**
- * The current versions (delete markers included) of `refs` by Type/id, null for those that have none: a few readMany
- * calls in place of a read per entry. On PostgreSQL each read would also send the creates held back before it
- * (DeferringSession), so a Bundle of PUTs would cost two statements per entry.
+ * The current versions (delete markers included) of `refs` by Type/id, null for those that have none: one readMany
+ * (which bounds its own statements) in place of a read per entry. On PostgreSQL each read would also send the creates
+ * held back before it (DeferringSession), so a Bundle of PUTs would cost two statements per entry.
  */
 async function readCurrentVersions(store: FhirStore, refs: { resourceType: string; id: string }[]): Promise<Map<string, StoredVersion | null>> {
   const known = new Map<string, StoredVersion | null>(refs.map((ref) => [`${ref.resourceType}/${ref.id}`, null]));
-  for (let start = 0; start < refs.length; start += CURRENT_VERSIONS_PER_READ) {
-    const versions = await store.readMany(refs.slice(start, start + CURRENT_VERSIONS_PER_READ), { includeDeleted: true });
-    for (const version of versions) known.set(`${version.resourceType}/${version.id}`, version);
-  }
+  if (refs.length === 0) return known;
+  for (const version of await store.readMany(refs, { includeDeleted: true })) known.set(`${version.resourceType}/${version.id}`, version);
   return known;
 }
 
