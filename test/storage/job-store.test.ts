@@ -37,6 +37,9 @@ t.test('SQLite: a schema version 3 database written before jobs lived in the dat
   await (await createStore({ store: `sqlite:${file}`, dataDir: dir })).close();
   const raw = new Database(file);
   raw.exec('DROP TABLE fhir_jobs');
+  // nor had reference rows a source_type (schema version 5)
+  raw.exec('DROP INDEX idx_reference_lookup0_v5');
+  raw.exec('ALTER TABLE idx_reference DROP COLUMN source_type');
   raw.exec('UPDATE fhir_schema_version SET version = 3');
   raw.close();
   const reopened = await createStore({ store: `sqlite:${file}`, dataDir: dir });

@@ -69,14 +69,14 @@ const shapes: { name: string; query: SearchQuery; driver: RegExp; probes: RegExp
   {
     name: 'patient + code + date ge: the reference drives, code and date are probed by key',
     query: { types: ['Observation'], where: [dateGe, code('8480-6'), ref('subject', 'p1')], sort: [], count: 10, total: 'accurate' },
-    driver: /^SEARCH i\d+ USING (COVERING )?INDEX idx_reference_lookup0 \(target_id=\?/,
+    driver: /^SEARCH i\d+ USING (COVERING )?INDEX idx_reference_lookup0_v5 \(target_id=\?/,
     // the code (system and code given) is one seek of its lookup index; the date range reads the candidate's rows
     probes: [/^SEARCH i\d+ (EXISTS )?USING PRIMARY KEY \(rkey=\?\)/, /^SEARCH i\d+ EXISTS USING COVERING INDEX idx_token_lookup0 \(param=\? AND code=\? AND system=\? AND rkey=\?\)/],
   },
   {
     name: 'patient + two codes: the codes read the candidate\'s rows (SQLite walks the parameter\'s range for an OR of seeks)',
     query: { types: ['Observation'], where: [twoCodes, ref('subject', 'p1')], sort: [], count: 10, total: 'accurate' },
-    driver: /^SEARCH i\d+ USING (COVERING )?INDEX idx_reference_lookup0 \(target_id=\?/,
+    driver: /^SEARCH i\d+ USING (COVERING )?INDEX idx_reference_lookup0_v5 \(target_id=\?/,
     probes: [/^SEARCH i\d+ EXISTS USING PRIMARY KEY \(rkey=\?\)/],
   },
   {
@@ -96,7 +96,7 @@ const shapes: { name: string; query: SearchQuery; driver: RegExp; probes: RegExp
     name: 'chain drives from the nested name lookup',
     query: { types: ['Observation'], where: [{ kind: 'chain', param: 'subject', targetTypes: ['Patient'], where: [{ kind: 'param', param: 'family', index: 'string', values: [{ kind: 'string', op: 'starts', value: 'smi' }] }] }], sort: [], count: 10, total: 'accurate' },
     driver: /^SEARCH i\d+ USING COVERING INDEX idx_string_lookup0 \(param=\? AND norm>\? AND norm<\?\)/,
-    probes: [/^SEARCH ref\d+ USING COVERING INDEX idx_reference_lookup0 \(target_id=\? AND target_type=\? AND param=\?\)/],
+    probes: [/^SEARCH ref\d+ USING COVERING INDEX idx_reference_lookup0_v5 \(target_id=\? AND target_type=\? AND param=\?\)/],
   },
 ];
 

@@ -76,7 +76,7 @@ export class ConditionCompiler {
     // the patient's key array linearly (22 ms; 2 ms probing the 319 candidates, and planned in 1.2 ms instead of 9)
     const unjoined = options.walk === true || (lookupDrives && pinned) || conditions.length - (driver >= 0 ? 1 : 0) > MAX_JOINED_PROBES;
     conditions.forEach((condition, n) => {
-      if (n === driver) terms.push(this.drive(condition, alias, pinned));
+      if (n === driver) terms.push(this.drive(condition, alias, pinned, types));
       // a walk reads the type's rows in key order: SQLite would otherwise read a wide _lastUpdated range of the
       // (type, last_updated) index and sort all of it (Patient?_lastUpdated=gt<date> over 50,000 Patients: 24 ms)
       else if (options.walk && condition.kind === 'lastUpdated') terms.push(this.lastUpdatedTest(condition, alias, true));
@@ -97,8 +97,11 @@ export class ConditionCompiler {
     return (this.dialect.literal ? new InliningParams(this.params, this.dialect.literal) : this.params).list(types);
   }
 
-  /** the condition as the lookup that finds the block's candidate rows; `pinned`: evaluated first (dialect.driveIn) */
-  drive(condition: Condition, alias: string, pinned = false): string {
+  /**
+   * the condition as the lookup that finds the block's candidate rows, of one of `types` (null: any); `pinned`:
+   * evaluated first (dialect.driveIn)
+   */
+  drive(condition: Condition, alias: string, pinned: boolean, types: string[] | null): string {
     switch (condition.kind) {
       case 'id':
         return condition.ids.length ? `${alias}.id IN (${this.params.list(condition.ids)})` : '1 = 0';
@@ -111,7 +114,7 @@ export class ConditionCompiler {
           + ` WHERE ${allOf(this.block(source, [condition.sourceType], condition.where))})`;
       }
       default: {
-        const selects = this.lookups(condition);
+        const selects = this.lookups(condition, types);
         if (selects === undefined) return this.probe(condition, alias);
         if (!selects.length) return '1 = 0';
         const union = selects.join(' UNION ALL ');
@@ -120,15 +123,19 @@ export class ConditionCompiler {
     }
   }
 
-  /** `SELECT rkey ...` statements whose union is the rows matching the condition; undefined when it has none */
-  private lookups(condition: Condition): string[] | undefined {
+  /**
+   * `SELECT rkey ...` statements whose union is the rows of resources of `types` (null: any) matching the condition
+   * (and maybe of other types: the block tests the type); undefined when it has none
+   */
+  private lookups(condition: Condition, types: string[] | null): string[] | undefined {
     const params = this.params;
     switch (condition.kind) {
       case 'param': {
-        const table = INDEX_TABLES[condition.index].table;
+        const spec = INDEX_TABLES[condition.index];
         const row = this.alias('i');
         const column = (name: string) => `${row}.${name}`;
-        const head = () => `SELECT ${row}.rkey FROM ${table} ${row} WHERE ${row}.param = ${params.bind(condition.param)} AND `;
+        const head = () => `SELECT ${row}.rkey FROM ${spec.table} ${row} WHERE ${row}.param = ${params.bind(condition.param)} AND `
+          + (spec.sourceType ? this.sourceTypeTest(row, types, '', ' AND ') : '');
         const literal = this.dialect.literal;
         const values = literal && condition.values.every(selectivityVaries) ? new InliningParams(params, literal) : params;
         const alternatives = condition.values.flatMap((value) => indexedAlternatives(value, column, values, this.dialect));
@@ -147,12 +154,13 @@ export class ConditionCompiler {
         return [`SELECT ${reference}.rkey FROM ${RESOURCE_TABLE} ${target} JOIN ${INDEX_TABLES.reference.table} ${reference}`
           + ` ON ${reference}.target_id = ${target}.id AND ${reference}.target_type = ${target}.type`
           + ` AND ${reference}.param = ${params.bind(condition.param)}`
+          + this.sourceTypeTest(reference, types, ' AND ')
           + ` WHERE ${allOf(this.block(target, condition.targetTypes.length ? condition.targetTypes : null, condition.where))}`];
       }
       case 'or': {
         const all: string[] = [];
         for (const inner of condition.conditions) {
-          const selects = this.lookups(inner);
+          const selects = this.lookups(inner, types);
           if (selects === undefined) return undefined;
           all.push(...selects);
         }
@@ -221,8 +229,8 @@ export class ConditionCompiler {
         const source = this.alias('s');
         const head = `SELECT 1 FROM ${INDEX_TABLES.reference.table} ${reference} JOIN ${RESOURCE_TABLE} ${source}`
           + ` ON ${source}.rkey = ${reference}.rkey WHERE ${reference}.target_id = ${alias}.id AND ${reference}.target_type = ${alias}.type`
-          + ` AND ${reference}.param = ${params.bind(condition.param)} AND ${source}.type = ${params.bind(condition.sourceType)}`
-          + ` AND ${source}.deleted = 0`;
+          + ` AND ${reference}.param = ${params.bind(condition.param)}${this.sourceTypeTest(reference, [condition.sourceType], ' AND ')}`
+          + ` AND ${source}.type = ${params.bind(condition.sourceType)} AND ${source}.deleted = 0`;
         return this.exists(`${head}${condition.where.map((inner) => ` AND ${this.probe(inner, source, unjoined)}`).join('')}`, unjoined);
       }
     }
@@ -248,6 +256,17 @@ export class ConditionCompiler {
   private lastUpdatedTest(condition: Extract<Condition, { kind: 'lastUpdated' }>, alias: string, offIndex = false): string {
     const column = offIndex ? this.dialect.unindexed(`${alias}.last_updated`) : `${alias}.last_updated`;
     return rangePrefix(condition.prefix, column, column, condition.low, condition.high, this.params);
+  }
+
+  /**
+   * `(<row>.source_type IN (<types>) OR <row>.source_type IS NULL)` for reference rows (tables.ts sourceType) between
+   * `before` and `after`; empty without types. Rows without a type (written before schema version 5) are kept: the
+   * block tests their resource's type.
+   */
+  private sourceTypeTest(row: string, types: string[] | null, before: string, after = ''): string {
+    if (types === null || types.length === 0) return '';
+    const column = `${row}.source_type`;
+    return `${before}(${column} IN (${this.typeList(types)}) OR ${column} IS NULL)${after}`;
   }
 
   private exists(subquery: string, unjoined: boolean): string {

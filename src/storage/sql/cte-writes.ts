@@ -17,18 +17,21 @@ import type { VersionWrite } from '../port.js';
 import { arrayLiteral } from './array-literal.js';
 import { postgresDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
-import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE, storedRows } from './tables.js';
+import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE, rowColumns, storedRows, type IndexTableSpec } from './tables.js';
 import type { VersionRow } from './writes.js';
 
 const ARRAY_TYPE = { text: 'text[]', real: 'float8[]', int: 'int8[]' };
+
+/** the array types of tables.ts rowColumns: seq, param, grp (and source_type) */
+const rowColumnTypes = (spec: IndexTableSpec) => ['int4[]', 'text[]', 'int4[]', ...(spec.sourceType ? ['text[]'] : [])];
 
 /** `i_<type> AS (INSERT ... SELECT <rkey>, u.* FROM unnest($n::..., ...))` per index table, numbering from `first` */
 function indexInserts(rkey: string, first: number): string[] {
   let n = first - 1;
   return INDEX_TYPES.map((type) => {
     const spec = INDEX_TABLES[type];
-    const names = ['seq', 'param', 'grp', ...spec.columns.map((column) => column.name)];
-    const types = ['int4[]', 'text[]', 'int4[]', ...spec.columns.map((column) => ARRAY_TYPE[column.kind])];
+    const names = [...rowColumns(spec), ...spec.columns.map((column) => column.name)];
+    const types = [...rowColumnTypes(spec), ...spec.columns.map((column) => ARRAY_TYPE[column.kind])];
     const arrays = types.map((type) => `$${++n}::${type}`).join(', ');
     return `i_${type} AS (INSERT INTO ${spec.table} (rkey, ${names.join(', ')})`
       + ` SELECT ${rkey}, u.* FROM ${rkey === 'cur.rkey' ? 'cur, ' : ''}unnest(${arrays}) AS u(${names.join(', ')}))`;
@@ -57,14 +60,17 @@ const REPLACE_CURRENT = `WITH ${[
 const INSERT_INDEX = `WITH ${indexInserts('$1::int8', 2).join(', ')} SELECT 1`;
 
 /**
- * The column arrays of one index table for the versions added: seq, param, grp and the value columns, led by each row's
- * ordinal `n` (its version's place in a many-create) when `withOrdinals`.
+ * The column arrays of one index table for the versions added: the row columns (tables.ts rowColumns) and the value
+ * columns, led by each row's ordinal `n` (its version's place in a many-create) when `withOrdinals`.
  */
 class IndexColumns {
   private readonly arrays: unknown[][];
+  private readonly withType: boolean;
 
   constructor(private readonly type: IndexType, private readonly withOrdinals: boolean) {
-    this.arrays = Array.from({ length: (withOrdinals ? 4 : 3) + INDEX_TABLES[type].columns.length }, () => []);
+    const spec = INDEX_TABLES[type];
+    this.withType = spec.sourceType === true;
+    this.arrays = Array.from({ length: (withOrdinals ? 1 : 0) + rowColumns(spec).length + spec.columns.length }, () => []);
   }
 
   add(version: VersionWrite, ordinal = 0): void {
@@ -73,13 +79,15 @@ class IndexColumns {
     const entries = storedRows(version.index, this.type);
     const arrays = this.arrays;
     const first = this.withOrdinals ? 1 : 0;
+    const values = first + (this.withType ? 4 : 3);
     for (let seq = 0; seq < entries.length; seq++) {
       const entry = entries[seq]!;
       if (this.withOrdinals) arrays[0]!.push(ordinal);
       arrays[first]!.push(seq);
       arrays[first + 1]!.push(entry.param);
       arrays[first + 2]!.push(entry.group ?? null);
-      for (let c = 0; c < columns.length; c++) arrays[first + 3 + c]!.push(entry[columns[c]!.field] ?? null);
+      if (this.withType) arrays[first + 3]!.push(version.resourceType);
+      for (let c = 0; c < columns.length; c++) arrays[values + c]!.push(entry[columns[c]!.field] ?? null);
     }
   }
 
@@ -142,8 +150,8 @@ function manyIndexInserts(first: number): string[] {
   let n = first - 1;
   return INDEX_TYPES.map((type) => {
     const spec = INDEX_TABLES[type];
-    const names = ['seq', 'param', 'grp', ...spec.columns.map((column) => column.name)];
-    const types = ['int8[]', 'int4[]', 'text[]', 'int4[]', ...spec.columns.map((column) => ARRAY_TYPE[column.kind])];
+    const names = [...rowColumns(spec), ...spec.columns.map((column) => column.name)];
+    const types = ['int8[]', ...rowColumnTypes(spec), ...spec.columns.map((column) => ARRAY_TYPE[column.kind])];
     const arrays = types.map((type) => `$${++n}::${type}`).join(', ');
     return `i_${type} AS (INSERT INTO ${spec.table} (rkey, ${names.join(', ')})`
       + ` SELECT k.rkey, ${names.map((name) => `u.${name}`).join(', ')} FROM unnest(${arrays}) AS u(n, ${names.join(', ')}) JOIN k ON k.n = u.n)`;

@@ -5,10 +5,9 @@
  * `indexFree` (the resource and history row writes) neither see nor touch index tables, so they do not flush;
  * every other statement does, so searches inside the transaction and the order of effects are unchanged.
  */
-import type { IndexEntries } from '../../search/index-entries.js';
 import type { SqlDialect } from './dialect.js';
 import type { Row, SqlSession, StatementOptions } from './session.js';
-import { insertIndexRowsOf } from './writes.js';
+import { insertIndexRowsOf, type IndexedVersion } from './writes.js';
 
 /** `fn` over a session deferring index rows, flushed when `fn` is done (before its caller commits) */
 export async function withDeferredIndexRows<T>(inner: SqlSession, dialect: SqlDialect, fn: (session: SqlSession) => Promise<T>): Promise<T> {
@@ -19,12 +18,12 @@ export async function withDeferredIndexRows<T>(inner: SqlSession, dialect: SqlDi
 }
 
 class IndexRowDeferringSession implements SqlSession {
-  private pending: { rkey: unknown; index: IndexEntries }[] = [];
+  private pending: IndexedVersion[] = [];
 
   constructor(private readonly inner: SqlSession, private readonly dialect: SqlDialect) {}
 
-  deferIndexRows(rkey: unknown, index: IndexEntries): void {
-    this.pending.push({ rkey, index });
+  deferIndexRows(version: IndexedVersion): void {
+    this.pending.push(version);
   }
 
   async all(sql: string, params: unknown[], options?: StatementOptions): Promise<Row[]> {

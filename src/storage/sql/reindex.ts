@@ -9,7 +9,7 @@ import type { SqlDialect } from './dialect.js';
 import type { SqlSession } from './session.js';
 import { encodeSortValue } from './sort-encoding.js';
 import { INDEX_TABLE_NAMES, RESOURCE_TABLE, sortKeysJson } from './tables.js';
-import { insertIndexRows } from './writes.js';
+import { insertIndexRowsOf } from './writes.js';
 
 const DELETE_INDEX_ROWS = INDEX_TABLE_NAMES.map((table) => `DELETE FROM ${table} WHERE rkey = ?`);
 
@@ -21,6 +21,6 @@ export async function reindexVersion(session: SqlSession, dialect: SqlDialect, w
   if (!current || Number(current.deleted) === 1 || Number(current.version) !== write.versionId) return false;
   await session.run(`UPDATE ${RESOURCE_TABLE} SET sort_keys = ? WHERE rkey = ?`, [sortKeysJson(write.index.sort, encodeSortValue), current.rkey]);
   for (const sql of DELETE_INDEX_ROWS) await session.run(sql, [current.rkey]);
-  await insertIndexRows(session, dialect, current.rkey, write.index);
+  await insertIndexRowsOf(session, dialect, [{ rkey: current.rkey, resourceType: write.resourceType, index: write.index }]);
   return true;
 }

@@ -1,4 +1,4 @@
-/** DDL for the shared table layout, rendered per dialect. Only CREATE ... IF NOT EXISTS: start-up never scans data, except once to build an index a newer server added (fhir_resource_type_live) on an older database. */
+/** DDL for the shared table layout, rendered per dialect. Only CREATE ... IF NOT EXISTS: start-up never scans data, except once to build an index a newer server added (fhir_resource_type_live, the reference lookup of version 5) on an older database. */
 import type { SqlDialect } from './dialect.js';
 import { jobTableStatements } from './jobs.js';
 import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
@@ -6,9 +6,10 @@ import { HISTORY_TABLE, INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 /**
  * 2: index tables clustered on (rkey, seq), sort keys as a JSON column, history keyed by (rkey, version);
  * 3: the current version's content only in the current row (history rows get it when superseded);
- * 4: PostgreSQL stores the resource JSON as text (dialect.ts contentColumns)
+ * 4: PostgreSQL stores the resource JSON as text (dialect.ts contentColumns);
+ * 5: reference index rows carry their resource's type (tables.ts sourceType), in the target lookup too
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** created (and read) before the other statements run, so a database no step migrates is refused untouched */
 export const SCHEMA_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS fhir_schema_version (version INTEGER NOT NULL)';
@@ -49,8 +50,9 @@ export function schemaStatements(dialect: SqlDialect): string[] {
   ];
   for (const spec of Object.values(INDEX_TABLES)) {
     const columns = spec.columns.map((column) => `${column.name} ${columnType[column.kind]}`).join(', ');
+    const sourceType = spec.sourceType ? ` source_type ${text},` : '';
     statements.push(`CREATE TABLE IF NOT EXISTS ${spec.table} (rkey ${dialect.bigint} NOT NULL, seq INTEGER NOT NULL,`
-      + ` param ${text} NOT NULL, grp INTEGER, ${columns}, PRIMARY KEY (rkey, seq))${dialect.clusteredTable}`);
+      + ` param ${text} NOT NULL, grp INTEGER,${sourceType} ${columns}, PRIMARY KEY (rkey, seq))${dialect.clusteredTable}`);
   }
   statements.push(...LOOKUP_INDEXES.map((lookup) => lookup.create));
   statements.push(...jobTableStatements(dialect));
@@ -64,7 +66,7 @@ export interface LookupIndex { name: string; create: string }
  * (lookup-indexes.ts): every other index either keeps writes correct (unique keys) or takes its rows in key order.
  */
 export const LOOKUP_INDEXES: readonly LookupIndex[] = Object.values(INDEX_TABLES).flatMap((spec) => spec.lookups.map((lookup, n) => {
-  const name = `${spec.table}_lookup${n}`;
+  const name = `${spec.table}_lookup${n}${lookup.since ? `_v${lookup.since}` : ''}`;
   const where = lookup.whereNotNull ? ` WHERE ${lookup.whereNotNull} IS NOT NULL` : '';
   return { name, create: `CREATE INDEX IF NOT EXISTS ${name} ON ${spec.table} (${lookup.columns.join(', ')})${where}` };
 }));
@@ -89,6 +91,14 @@ const MIGRATIONS: Record<number, (dialect: SqlDialect) => string[]> = {
         ALTER TABLE ${table} ADD COLUMN content TEXT;
       END IF;
     END $$`),
+  // 5 adds the reference rows' source_type. The column is added empty (no row is read or rewritten): lookups keep
+  // rows without it (conditions.ts sourceTypeTest) and a resource's rows get it when it is next written or
+  // reindexed (POST $reindex). The target lookup gains the column under a new name: dropping the old one here lets
+  // the CREATE ... IF NOT EXISTS build it once, the one start-up of this version that reads the reference rows.
+  4: (dialect) => [
+    `ALTER TABLE ${INDEX_TABLES.reference.table} ADD COLUMN ${dialect.name === 'postgres' ? 'IF NOT EXISTS ' : ''}source_type TEXT`,
+    `DROP INDEX IF EXISTS ${INDEX_TABLES.reference.table}_lookup0`,
+  ],
 };
 
 /**

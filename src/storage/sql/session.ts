@@ -1,6 +1,5 @@
-import type { IndexEntries } from '../../search/index-entries.js';
 import type { VersionWrite } from '../port.js';
-import type { VersionRow } from './writes.js';
+import type { IndexedVersion, VersionRow } from './writes.js';
 
 /** Where statements run: a connection (SQLite) or a pooled client (PostgreSQL), inside or outside a transaction. */
 export type Row = Record<string, unknown>;
@@ -19,7 +18,7 @@ export interface SqlSession {
    */
   deferCreate?(version: VersionWrite, row: VersionRow): void;
   /** Takes a new version's index rows to insert later, with others' (SQLite caller transactions, deferred-index-rows.ts). */
-  deferIndexRows?(rkey: unknown, index: IndexEntries): void;
+  deferIndexRows?(version: IndexedVersion): void;
 }
 
 /**

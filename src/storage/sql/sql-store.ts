@@ -119,6 +119,8 @@ export class SqlStore implements FhirStore {
       let sql = `SELECT ${versionColumns(this.dialect)} FROM ${RESOURCE_TABLE} r`
         + ` WHERE r.deleted = 0 AND r.rkey IN (SELECT ref.rkey FROM ${INDEX_TABLES.reference.table} ref WHERE (${targetMatch.join(' OR ')})`;
       if (params) sql += ` AND ref.param IN (${bound.list(params)})`;
+      // rows written before schema version 5 have no source type (tables.ts sourceType): the outer test decides them
+      if (sourceTypes) sql += ` AND (ref.source_type IN (${bound.list(sourceTypes)}) OR ref.source_type IS NULL)`;
       sql += ')';
       if (sourceTypes) sql += ` AND r.type IN (${bound.list(sourceTypes)})`;
       sql += ` ORDER BY r.rkey LIMIT ${bound.bind(limit - found.length)}`;

@@ -18,8 +18,16 @@ export interface IndexTableSpec {
   table: string;
   /** value columns after (rkey, param, grp), with the entry field each one holds */
   columns: { name: string; field: string; kind: ColumnKind }[];
-  /** the lookup indexes: their columns, and for a partial index the column that must not be NULL */
-  lookups: { columns: string[]; whereNotNull?: string }[];
+  /** the lookup indexes: their columns, for a partial index the column that must not be NULL, and the schema version
+   * that last changed its columns (part of its name, so a database of an older layout builds it anew) */
+  lookups: { columns: string[]; whereNotNull?: string; since?: number }[];
+  /**
+   * each row also carries its resource's type (`source_type`), so a lookup scoped to a type reads only that type's
+   * rows: Condition?patient=<id> read all of the patient's references (471 of every type in the Synthea set) and
+   * checked each one's resource row. NULL in rows written before schema version 5, until the resource is rewritten
+   * or reindexed: a lookup keeps those rows (conditions.ts sourceTypeTest)
+   */
+  sourceType?: boolean;
 }
 
 const lookup = (...values: string[]) => ({ columns: ['param', ...values, 'rkey'] });
@@ -51,9 +59,10 @@ export const INDEX_TABLES: Record<IndexType, IndexTableSpec> = {
       { name: 'identifier_system', field: 'identifierSystem', kind: 'text' },
       { name: 'identifier_value', field: 'identifierValue', kind: 'text' },
     ],
+    sourceType: true,
     lookups: [
-      // target first: serves searches (param filtered inside the index), chains, _has and _revinclude alike
-      { columns: ['target_id', 'target_type', 'param', 'rkey'] },
+      // target first: serves searches (param and source type filtered inside the index), chains, _has and _revinclude alike
+      { columns: ['target_id', 'target_type', 'param', 'source_type', 'rkey'], since: 5 },
       // most references are local: these stay untouched by their writes
       { ...lookup('url'), whereNotNull: 'url' },
       { ...lookup('identifier_value'), whereNotNull: 'identifier_value' },
@@ -95,16 +104,24 @@ export const INDEX_TABLES: Record<IndexType, IndexTableSpec> = {
 
 export const INDEX_TABLE_NAMES = Object.values(INDEX_TABLES).map((spec) => spec.table);
 
-/** column names of an index table's rows, in insert order */
-export const indexColumns = (spec: IndexTableSpec): string[] => ['rkey', 'seq', 'param', 'grp', ...spec.columns.map((column) => column.name)];
+/** the columns every index row has after its rkey: seq, param, grp, and source_type where the table keeps it */
+export const rowColumns = (spec: IndexTableSpec): string[] => ['seq', 'param', 'grp', ...(spec.sourceType ? ['source_type'] : [])];
 
-/** The bound values of one index table's rows (storedRows), flat in indexColumns order (seq numbers one resource's rows). */
-export function indexValues(list: readonly Record<string, unknown>[], type: IndexType, rkey: unknown, from: number, to: number): unknown[] {
+/** column names of an index table's rows, in insert order */
+export const indexColumns = (spec: IndexTableSpec): string[] => ['rkey', ...rowColumns(spec), ...spec.columns.map((column) => column.name)];
+
+/**
+ * The bound values of one index table's rows (storedRows) of a resource of type `resourceType`, flat in indexColumns
+ * order (seq numbers one resource's rows).
+ */
+export function indexValues(list: readonly Record<string, unknown>[], type: IndexType, rkey: unknown, resourceType: string, from: number, to: number): unknown[] {
   const fields = INDEX_FIELDS[type];
+  const withType = INDEX_TABLES[type].sourceType === true;
   const values: unknown[] = [];
   for (let seq = from; seq < to; seq++) {
     const entry = list[seq]!;
     values.push(rkey, seq, entry.param, entry.group ?? null);
+    if (withType) values.push(resourceType);
     for (const field of fields) values.push(entry[field] ?? null);
   }
   return values;

@@ -153,24 +153,24 @@ async function appendAndIndex(session: SqlSession, dialect: SqlDialect, rkey: un
   await session.run(INSERT_HISTORY,
     [rkey, version.versionId, version.resourceType, version.id, row.lastUpdated, row.deleted, version.method], ROW_WRITE);
   if (version.resource === undefined || !version.index) return;
-  if (session.deferIndexRows) session.deferIndexRows(rkey, version.index);
-  else await insertIndexRows(session, dialect, rkey, version.index);
+  const indexed: IndexedVersion = { rkey, resourceType: version.resourceType, index: version.index };
+  if (session.deferIndexRows) session.deferIndexRows(indexed);
+  else await insertIndexRowsOf(session, dialect, [indexed]);
 }
 
-export function insertIndexRows(session: SqlSession, dialect: SqlDialect, rkey: unknown, index: IndexEntries): Promise<void> {
-  return insertIndexRowsOf(session, dialect, [{ rkey, index }]);
-}
+/** a version's index entries, with its resource key and type */
+export interface IndexedVersion { rkey: unknown; resourceType: string; index: IndexEntries }
 
 /** the index rows of several versions, table by table, ROWS_PER_INSERT rows per statement (a version's rows may span two) */
-export async function insertIndexRowsOf(session: SqlSession, dialect: SqlDialect, versions: readonly { rkey: unknown; index: IndexEntries }[]): Promise<void> {
+export async function insertIndexRowsOf(session: SqlSession, dialect: SqlDialect, versions: readonly IndexedVersion[]): Promise<void> {
   for (const type of INDEX_TYPES) {
     let values: unknown[] = [];
     let rows = 0;
-    for (const { rkey, index } of versions) {
+    for (const { rkey, resourceType, index } of versions) {
       const list = storedRows(index, type);
       for (let start = 0; start < list.length;) {
         const end = Math.min(list.length, start + ROWS_PER_INSERT - rows);
-        const part = indexValues(list, type, rkey, start, end);
+        const part = indexValues(list, type, rkey, resourceType, start, end);
         if (rows === 0) values = part;
         else for (const value of part) values.push(value);
         rows += end - start;
