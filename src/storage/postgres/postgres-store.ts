@@ -243,6 +243,10 @@ export async function createPostgresStore(url: string): Promise<FhirStore> {
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
     max: poolSize,
+    // a connection once opened stays open, as in a fixed-size pool: closed after pg-pool's default 10 s idle, it was
+    // opened again by the next request after a pause, which paid for the authentication, a cold backend and every
+    // statement prepared again
+    min: poolSize,
     options: settings.join(' '),
     types: {
       // BIGINT keys and epoch milliseconds fit in a double; COUNT(*) too
