@@ -66,11 +66,14 @@ const INSERT_INDEX = `WITH ${indexInserts('$1::int8', 2).join(', ')} SELECT 1`;
 class IndexColumns {
   private readonly arrays: unknown[][];
   private readonly withType: boolean;
+  /** where the value columns' arrays start: after the ordinal and the row columns */
+  private readonly valuesAt: number;
 
   constructor(private readonly type: IndexType, private readonly withOrdinals: boolean) {
     const spec = INDEX_TABLES[type];
     this.withType = spec.sourceType === true;
-    this.arrays = Array.from({ length: (withOrdinals ? 1 : 0) + rowColumns(spec).length + spec.columns.length }, () => []);
+    this.valuesAt = (withOrdinals ? 1 : 0) + rowColumns(spec).length;
+    this.arrays = Array.from({ length: this.valuesAt + spec.columns.length }, () => []);
   }
 
   add(version: VersionWrite, ordinal = 0): void {
@@ -79,7 +82,7 @@ class IndexColumns {
     const entries = storedRows(version.index, this.type);
     const arrays = this.arrays;
     const first = this.withOrdinals ? 1 : 0;
-    const values = first + (this.withType ? 4 : 3);
+    const values = this.valuesAt;
     for (let seq = 0; seq < entries.length; seq++) {
       const entry = entries[seq]!;
       if (this.withOrdinals) arrays[0]!.push(ordinal);
