@@ -11,6 +11,8 @@
  *    candidate's own index rows, also in the generic plan PostgreSQL's plan cache moves to after five executions;
  *    there, seeking idx_token_lookup0 by (param, code), every probe read every vital-signs entry (265 ms; 1.5 ms).
  *  - a patient's Conditions are read from the patient's Condition references alone (tables.ts sourceType).
+ *  - a first page driven by a patient's references probes the most selective condition first and looks none of the
+ *    candidates up in the resource table (conditions.ts typedReferenceDrive, dialect.inOrder).
  * Runs when FHIR_TEST_POSTGRES_URL is set.
  */
 import t, { type Test } from 'tap';
@@ -214,6 +216,58 @@ if (!url) {
       const { page, read, text } = await explained(t, search, 'idx_token', generic);
       t.equal(page.total, perPatient, 'every Observation of q8 has the common code');
       t.ok(read <= perPatient * 2, `${generic ? 'generic' : 'custom'} plan: idx_token rows read ${read}, about one per candidate (${text})`);
+    }
+  });
+
+  // a first page driven by a patient's references probes its candidates most selective first, and reads no resource
+  // row for a reference row that carries its resource's type (conditions.ts typedReferenceDrive). Before, each of the
+  // patient's Observations was looked up in the (type, deleted, rkey) index, and PostgreSQL, ordering its quals by cost
+  // alone, probed the date (which all of them pass) before the code (Synthea: 2.2 -> 0.8 ms for 8 of 319 candidates).
+  t.test('patient, a rare code and date: the code is probed first and no candidate is looked up in the resource table', async (t) => {
+    const LOINC = 'http://loinc.org';
+    const PER_PATIENT = 200;
+    const RARE = 5;
+    await writeAll(PER_PATIENT, (n) => ({
+      resourceType: 'Observation', id: `z${n}`, status: 'final', meta: { versionId: '1', lastUpdated },
+      code: { coding: [{ system: LOINC, code: n % (PER_PATIENT / RARE) === 0 ? 'rare' : 'usual' }] },
+      subject: { reference: 'Patient/z' }, effectiveDateTime: new Date(Date.UTC(2020, 0, 1) + n * 3_600_000).toISOString(),
+    }));
+    const search: SearchQuery = {
+      types: ['Observation'],
+      where: [
+        { kind: 'param', param: 'patient', index: 'reference', values: [{ kind: 'reference', targetType: 'Patient', targetId: 'z' }] },
+        // the date first, as a client may write it: every candidate passes it
+        { kind: 'param', param: 'date', index: 'date', values: [{ kind: 'date', prefix: 'ge', ...dateRange('2020-01-01')! }] },
+        { kind: 'param', param: 'code', index: 'token', values: [{ kind: 'token', op: 'eq', system: LOINC, code: 'rare' }] },
+      ],
+      sort: [], count: 20, total: 'accurate',
+    };
+    for (const generic of [false, true]) {
+      const plan = generic ? 'generic' : 'custom';
+      const dates = await explained(t, search, 'idx_date', generic);
+      t.equal(dates.page.total, RARE, 'the patient\'s Observations with the rare code');
+      // written concurrently, so in no particular key order
+      t.same(dates.page.items.map((item) => item.id).sort(), Array.from({ length: RARE }, (_, k) => `z${k * (PER_PATIENT / RARE)}`).sort());
+      t.ok(dates.read <= RARE, `${plan} plan: idx_date rows read ${dates.read}, only the code's matches of ${PER_PATIENT} candidates (${dates.text})`);
+      const resources = await explained(t, search, RESOURCE_TABLE, generic);
+      t.ok(resources.read <= RARE, `${plan} plan: ${RESOURCE_TABLE} rows read ${resources.read}, the page's own (${resources.text})`);
+    }
+  });
+
+  // a condition on the resource row itself (its id, lastUpdated or type, or a _has on its id) keeps the row in the
+  // statement: from the typed reference rows alone, `_id:not` beside a patient failed (the derived table has no id)
+  t.test('beside a patient\'s references, tests of the resource row still read it', async (t) => {
+    const patientZ: SearchQuery['where'][number] = { kind: 'param', param: 'patient', index: 'reference', values: [{ kind: 'reference', targetType: 'Patient', targetId: 'z' }] };
+    const cases: { label: string; where: SearchQuery['where']; total: number }[] = [
+      { label: '_id:not', where: [patientZ, { kind: 'not', condition: { kind: 'id', ids: ['z0'] } }], total: 199 },
+      { label: '_id', where: [patientZ, { kind: 'id', ids: ['z1', 'z2', 'y'] }], total: 2 },
+      { label: '_lastUpdated', where: [patientZ, { kind: 'lastUpdated', prefix: 'ge', ...dateRange('2024-01-01')! }], total: 200 },
+      { label: '_type', where: [patientZ, { kind: 'type', types: ['Observation'] }], total: 200 },
+    ];
+    for (const { label, where, total } of cases) {
+      const page = await store.search({ types: ['Observation'], where, sort: [], count: 5, total: 'accurate' });
+      t.equal(page.total, total, label);
+      t.equal(page.items.length, Math.min(5, total), label);
     }
   });
 

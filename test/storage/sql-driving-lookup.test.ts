@@ -61,3 +61,24 @@ t.test('postgres: more than six probes in a block stay out of its join; six or f
   const chained = await whereOf(postgresDialect, 'Observation', Array.from({ length: 8 }, (_, n) => `patient.birthdate=ne${1801 + n}`).join('&'));
   t.equal((chained.match(/ OFFSET 0\)/g) ?? []).length, 14, 'chains are probes too');
 });
+
+// The probes beside a driving lookup test its candidates most selective first (selectivity.ts ranks): a code with its
+// system before a date range, whatever order the query gives them in, so the date is probed only on the candidates
+// the code kept. SQLite evaluates a block's subquery terms in the order written; PostgreSQL orders quals by their cost
+// alone, so there the ranked probes are one CASE it evaluates in order (dialect.inOrder). Values are bound in the order
+// of the text.
+t.test('probes run most selective first: the code before the date, in the text and in the bound values', async (t) => {
+  const search = 'date=ge2020-01-01&code=http://loinc.org|72514-3&patient=p1';
+  for (const dialect of [sqliteDialect, postgresDialect]) {
+    const params = new Params();
+    const query: Record<string, string[]> = {};
+    for (const [name, value] of new URLSearchParams(search)) (query[name] ??= []).push(value);
+    const parsed = await parseSearch('Observation', query, registry, { lenient: false, defaultCount: 20, maxCount: 1000, defs: definitions });
+    const where = new ConditionCompiler(params, dialect).block('r', parsed.query.types, parsed.query.where).join(' AND ');
+    const [drive, code, date] = [where.indexOf('FROM idx_reference'), where.indexOf('FROM idx_token'), where.indexOf('FROM idx_date')];
+    t.ok(drive >= 0 && drive < code && code < date, `${dialect.name}: the patient drives, then the code, then the date: ${where}`);
+    t.equal(/CASE WHEN EXISTS \(SELECT 1 FROM idx_token/.test(where), dialect === postgresDialect, `${dialect.name}: kept in order by a CASE where the engine reorders`);
+    const values = params.values.map(String);
+    t.ok(values.indexOf('code') < values.indexOf('date'), `${dialect.name}: bound in the text's order: ${values.join(', ')}`);
+  }
+});

@@ -8,7 +8,7 @@
 import type { Condition, ValueMatch } from '../../search/ir.js';
 import type { SqlDialect } from './dialect.js';
 import { InliningParams, type Params } from './paging.js';
-import { chooseDriver } from './selectivity.js';
+import { chooseDriver, driveRank } from './selectivity.js';
 import { INDEX_TABLES, RESOURCE_TABLE } from './tables.js';
 import { compileValueMatch, indexedAlternatives, rangePrefix } from './value-matches.js';
 import { allOf, anyOf } from './boolean-terms.js';
@@ -41,6 +41,21 @@ const MAX_UNION = 50;
 
 /** probes of one block beyond this many stay per-candidate tests (dialect.unjoinedSubquery) */
 const MAX_JOINED_PROBES = 6;
+
+/** ranked probes of one block beyond this many are left to the engine's order (dialect.inOrder nests one CASE per probe) */
+const MAX_ORDERED_PROBES = 8;
+
+/** the rank of a probe that is not an index-entry test with a selectivity rank (selectivity.ts): after those */
+const UNRANKED = 100;
+
+/**
+ * A probe's place among the block's probes: a parameter's test by the rank of its lookup (the rows it would find:
+ * the fewer, the more candidates it rejects), so the most selective runs first and the others only on the candidates
+ * it kept; anything else (negations, :missing, chains, row tests) after them, in the query's order.
+ */
+function probeRank(condition: Condition): number {
+  return condition.kind === 'param' ? driveRank(condition) ?? UNRANKED : UNRANKED;
+}
 
 export class ConditionCompiler {
   private aliasCount = 0;
@@ -75,13 +90,71 @@ export class ConditionCompiler {
     // Observation?patient=<id>&code=<loinc>&date=ge drove from the code's 2,421 rows instead and checked each against
     // the patient's key array linearly (22 ms; 2 ms probing the 319 candidates, and planned in 1.2 ms instead of 9)
     const unjoined = options.walk === true || (lookupDrives && pinned) || conditions.length - (driver >= 0 ? 1 : 0) > MAX_JOINED_PROBES;
-    conditions.forEach((condition, n) => {
-      if (n === driver) terms.push(this.drive(condition, alias, pinned, types));
+    terms.push(...this.driverAndProbes(alias, conditions, driver, unjoined, options.walk === true, (condition) => this.drive(condition, alias, pinned, types)));
+    return terms;
+  }
+
+  /**
+   * A first page's block on an engine with dialect.typedReferenceDrive, when a reference lookup drives it: the
+   * candidates are the keys of the lookup's rows, as the derived table `alias` (`from`), and `where` holds the probes
+   * alone. A reference row that carries its resource's type (tables.ts sourceType) is of a live resource of that type
+   * (a resource's index rows are those of its current, live version), so its resource row need not be looked up; rows
+   * without a type (a store migrated from schema version 4 and not yet reindexed) are checked against it as before.
+   * Undefined when the block does not qualify.
+   */
+  typedReferenceDrive(alias: string, types: string[] | null, conditions: Condition[]): { from: string; where: string[] } | undefined {
+    if (!this.dialect.typedReferenceDrive || types === null || types.length === 0) return undefined;
+    const driver = chooseDriver(conditions);
+    if (driver < 0 || !onReferenceRows(conditions[driver]!)) return undefined;
+    if (!conditions.every((condition, n) => n === driver || probesKeyOnly(condition))) return undefined;
+    const boundBefore = this.params.values.length;
+    let from: string | undefined;
+    const where = this.driverAndProbes(alias, conditions, driver, true, false, (condition) => {
+      from = this.typedKeys(alias, condition, types);
+      return undefined;
+    });
+    if (from !== undefined) return { from, where };
+    // the block is compiled the usual way instead, binding its values again
+    this.params.values.length = boundBefore;
+    return undefined;
+  }
+
+  /** the keys of resources of `types` whose reference rows match, as the derived table `alias`; undefined when no lookup matches */
+  private typedKeys(alias: string, condition: Condition, types: string[]): string | undefined {
+    const selects = this.lookups(condition, types, 'checked');
+    if (!selects?.length) return undefined;
+    const keys = this.alias('u');
+    return `(SELECT DISTINCT ${keys}.rkey FROM (${selects.join(' UNION ALL ')}) ${keys}) ${alias}`;
+  }
+
+  /**
+   * The driver's term (`drive`; none when it returns undefined) and the probes of every other condition, compiled (and
+   * so bound) in the order they are evaluated: the driver, then the probes that reject the most candidates.
+   */
+  private driverAndProbes(
+    alias: string, conditions: Condition[], driver: number, unjoined: boolean, walk: boolean, drive: (condition: Condition) => string | undefined,
+  ): string[] {
+    const terms: string[] = [];
+    const ranks = conditions.map((condition, n) => (n === driver ? -1 : probeRank(condition)));
+    const order = conditions.map((_, n) => n).sort((a, b) => ranks[a]! - ranks[b]!);
+    const ranked: string[] = [];
+    let rankedAt = 0;
+    for (const n of order) {
+      const condition = conditions[n]!;
+      if (n === driver) {
+        const term = drive(condition);
+        if (term !== undefined) terms.push(term);
+        rankedAt = terms.length;
+      }
       // a walk reads the type's rows in key order: SQLite would otherwise read a wide _lastUpdated range of the
       // (type, last_updated) index and sort all of it (Patient?_lastUpdated=gt<date> over 50,000 Patients: 24 ms)
-      else if (options.walk && condition.kind === 'lastUpdated') terms.push(this.lastUpdatedTest(condition, alias, true));
+      else if (walk && condition.kind === 'lastUpdated') terms.push(this.lastUpdatedTest(condition, alias, true));
+      else if (ranks[n]! < UNRANKED) ranked.push(this.probe(condition, alias, unjoined));
       else terms.push(this.probe(condition, alias, unjoined));
-    });
+    }
+    const keepOrder = unjoined && this.dialect.inOrder !== undefined && ranked.length > 1 && ranked.length <= MAX_ORDERED_PROBES;
+    // in the text where they were compiled: after the driver (compiled first), before the unranked terms
+    terms.splice(rankedAt, 0, ...(keepOrder ? [this.dialect.inOrder!(ranked)] : ranked));
     return terms;
   }
 
@@ -127,7 +200,7 @@ export class ConditionCompiler {
    * `SELECT rkey ...` statements whose union is the rows of resources of `types` (null: any) matching the condition
    * (and maybe of other types: the block tests the type); undefined when it has none
    */
-  private lookups(condition: Condition, types: string[] | null): string[] | undefined {
+  private lookups(condition: Condition, types: string[] | null, rows: SourceTypedRows = 'either'): string[] | undefined {
     const params = this.params;
     switch (condition.kind) {
       case 'param': {
@@ -135,7 +208,7 @@ export class ConditionCompiler {
         const row = this.alias('i');
         const column = (name: string) => `${row}.${name}`;
         const head = () => `SELECT ${row}.rkey FROM ${spec.table} ${row} WHERE ${row}.param = ${params.bind(condition.param)} AND `
-          + (spec.sourceType ? this.sourceTypeTest(row, types, '', ' AND ') : '');
+          + (spec.sourceType ? this.sourceTypeTest(row, types, '', ' AND ', rows) : '');
         const literal = this.dialect.literal;
         const values = literal && condition.values.every(selectivityVaries) ? new InliningParams(params, literal) : params;
         const alternatives = condition.values.flatMap((value) => indexedAlternatives(value, column, values, this.dialect));
@@ -160,7 +233,7 @@ export class ConditionCompiler {
       case 'or': {
         const all: string[] = [];
         for (const inner of condition.conditions) {
-          const selects = this.lookups(inner, types);
+          const selects = this.lookups(inner, types, rows);
           if (selects === undefined) return undefined;
           all.push(...selects);
         }
@@ -261,12 +334,18 @@ export class ConditionCompiler {
   /**
    * `(<row>.source_type IN (<types>) OR <row>.source_type IS NULL)` for reference rows (tables.ts sourceType) between
    * `before` and `after`; empty without types. Rows without a type (written before schema version 5) are kept: the
-   * block tests their resource's type.
+   * block tests their resource's type. `checked`: a row without a type is kept only when its resource is live and of
+   * one of the types, for a block that does not test them (typedReferenceDrive).
    */
-  private sourceTypeTest(row: string, types: string[] | null, before: string, after = ''): string {
+  private sourceTypeTest(row: string, types: string[] | null, before: string, after = '', rows: SourceTypedRows = 'either'): string {
     if (types === null || types.length === 0) return '';
     const column = `${row}.source_type`;
-    return `${before}(${column} IN (${this.typeList(types)}) OR ${column} IS NULL)${after}`;
+    const typed = `${column} IN (${this.typeList(types)})`;
+    if (rows === 'either') return `${before}(${typed} OR ${column} IS NULL)${after}`;
+    const resource = this.alias('x');
+    const untypedOfTypes = `EXISTS (SELECT 1 FROM ${RESOURCE_TABLE} ${resource} WHERE ${resource}.rkey = ${row}.rkey`
+      + ` AND ${resource}.deleted = 0 AND ${resource}.type IN (${this.typeList(types)}))`;
+    return `${before}(${typed} OR (${column} IS NULL AND ${untypedOfTypes}))${after}`;
   }
 
   private exists(subquery: string, unjoined: boolean): string {
@@ -275,6 +354,34 @@ export class ConditionCompiler {
 
   private alias(stem: string): string {
     return `${stem}${++this.aliasCount}`;
+  }
+}
+
+/** which reference rows a lookup keeps beside those of the block's types: every row without a type, or those whose resource is of the types (sourceTypeTest) */
+type SourceTypedRows = 'either' | 'checked';
+
+/** a lookup of reference rows alone (a reference parameter, or a compartment's OR of them) */
+function onReferenceRows(condition: Condition): boolean {
+  if (condition.kind === 'param') return INDEX_TABLES[condition.index].sourceType === true;
+  return condition.kind === 'or' && condition.conditions.length > 0 && condition.conditions.every(onReferenceRows);
+}
+
+/** the condition's probe (ConditionCompiler.probe) reads nothing of the candidate's row but its key */
+function probesKeyOnly(condition: Condition): boolean {
+  switch (condition.kind) {
+    case 'param':
+    case 'composite':
+    case 'missing':
+    case 'chain':
+      return true;
+    case 'not':
+      return probesKeyOnly(condition.condition);
+    case 'or':
+    case 'and':
+      return condition.conditions.every(probesKeyOnly);
+    default:
+      // id, lastUpdated and type test the row's columns; _has matches the row's type and id
+      return false;
   }
 }
 

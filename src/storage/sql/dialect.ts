@@ -54,6 +54,21 @@ export interface SqlDialect {
    */
   readonly unjoinedSubquery: string;
   /**
+   * Per-candidate probes (unjoinedSubquery) as one term evaluated in the order given, most selective first
+   * (conditions.ts); absent where the engine already evaluates a block's subquery terms in the order written
+   * (SQLite). PostgreSQL orders a block's quals by their estimated cost per row alone, so a date-range probe that
+   * rejects a third of the candidates ran before the code probe that rejects nearly all of them
+   * (Observation?patient=&code=&date=ge: 319 date probes and 214 code probes instead of 319 and 8).
+   */
+  inOrder?(probes: readonly string[]): string;
+  /**
+   * A first page driven by a reference lookup reads its candidates from the reference rows that carry their resource's
+   * type, without looking each one up in the resource table (conditions.ts typedReferenceDrive). PostgreSQL probed
+   * every candidate in the (type, deleted, rkey) index: Observation?patient=&code=&date=ge, 319 candidates of 8
+   * matches, ran 2.2 -> 1.5 ms. SQLite reads the resource row of each candidate anyway (its page has no late join).
+   */
+  readonly typedReferenceDrive?: boolean;
+  /**
    * For a page read in key order with nothing counted along: the type column written so that no index serves the
    * type test, leaving the driving key array (driveIn) to be walked in key order through the primary key and
    * stopped when the page is full. PostgreSQL otherwise probed every candidate in the (type, deleted, rkey) index and
@@ -142,6 +157,9 @@ export const postgresDialect: SqlDialect = {
   probeParam: (column) => `(${column} || '')`,
   // an EXISTS with an OFFSET is not pulled up into a join (the planner's simplify_EXISTS_query)
   unjoinedSubquery: ' OFFSET 0',
+  // the planner splits and reorders ANDs, nested ones too; a CASE keeps its order
+  inOrder: (probes) => probes.reduceRight((rest, probe) => `CASE WHEN ${probe} THEN ${rest} ELSE false END`),
+  typedReferenceDrive: true,
   driveIn: (column, subquery) => `${column} = ANY(ARRAY(${subquery}))`,
   keyOrderedType: (column) => `(${column} || '')`,
   encodeContent: (resource) => JSON.stringify(resource),

@@ -107,9 +107,13 @@ export async function runSearch(session: SqlSession, dialect: SqlDialect, query:
       : undefined;
   const walk = known !== undefined && options.typeRows !== undefined
     && await walksTypeRows(session, options.typeRows, known, query, countOfQuery);
+  // a first page in key order that counts its matches probes every candidate: from typed reference rows, the
+  // candidates need no resource row (conditions.ts typedReferenceDrive)
+  const typedDrive = countAlong && !walk && query.sort.length === 0
+    ? new ConditionCompiler(values, dialect).typedReferenceDrive('r', query.types, query.where) : undefined;
   const page = await fetchPage(session, dialect, {
-    select: `SELECT ${['r.rkey', ...keyColumns, ...selected].join(', ')} FROM ${RESOURCE_TABLE} r`,
-    where: whereClauses(query, values, dialect, {
+    select: `SELECT ${['r.rkey', ...keyColumns, ...selected].join(', ')} FROM ${typedDrive?.from ?? `${RESOURCE_TABLE} r`}`,
+    where: typedDrive?.where ?? whereClauses(query, values, dialect, {
       walk,
       keyOrderedPage: query.sort.length === 0 && !countAlong,
     }),
