@@ -6,6 +6,7 @@
  * The server-backed part runs when FHIR_TEST_POSTGRES_URL is set.
  */
 import t from 'tap';
+import pg from 'pg';
 import type { Resource } from '../../src/fhir/types.js';
 import type { SearchQuery } from '../../src/search/ir.js';
 import { createStore } from '../../src/storage/create-store.js';
@@ -95,6 +96,39 @@ if (!url) {
     t.equal(third.total, 10, 'a create on the other node between pages is in the next page\'s total');
     const ids = [...first.items, ...second.items, ...third.items].map((item) => item.id);
     t.equal(new Set(ids).size, ids.length, 'no resource on two pages');
+  });
+
+  // _summary=count (R4 3.1.1.5.8: a count alone, no entries): a dashboard polling it counted every match each time
+  t.test('a count alone is remembered with its snapshot: counted again only after a write, on either node', async (t) => {
+    const counts: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const config = args[0] as { text?: string } | string;
+      const text = typeof config === 'string' ? config : config?.text;
+      if (text?.startsWith('SELECT COUNT(*)')) counts.push(text);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    t.teardown(() => { pg.Client.prototype.query = query; });
+    // a family of its own: the other tests' totals stay as they are
+    const countOnly: SearchQuery = {
+      types: ['Patient'], where: [{ kind: 'param', param: 'family', index: 'string', values: [{ kind: 'string', op: 'starts', value: 'counted' }] }],
+      sort: [], count: 0, total: 'accurate',
+    };
+    for (let n = 0; n < 4; n++) await write(node1, `k${n}`, 'Counted');
+    const totals = [(await node1.search(countOnly)).total, (await node1.search(countOnly)).total, (await node1.search(countOnly)).total];
+    t.equal(counts.length, 1, 'counted once for three requests in one snapshot');
+    await write(node2, 'k4', 'Counted');
+    totals.push((await node1.search(countOnly)).total, (await node1.search(countOnly)).total);
+    t.equal(counts.length, 2, 'counted again after the other node\'s create, then remembered');
+    await write(node1, 'k0');
+    totals.push((await node1.search(countOnly)).total);
+    t.same(totals, [4, 4, 4, 5, 5, 4], 'every total exact: a create on the other node, a delete');
+    const inTransaction = await node1.withTransaction(async (tx) => {
+      await write(tx, 'k5', 'Counted');
+      return (await tx.search(countOnly)).total;
+    });
+    t.equal(inTransaction, 5, 'inside a transaction its own create is counted');
+    t.equal((await node1.search(countOnly)).total, 5, 'and after its commit');
   });
 
   t.test('inside a transaction the total is counted in the transaction', async (t) => {
