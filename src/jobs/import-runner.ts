@@ -141,15 +141,33 @@ export async function importJsonFile(ctx: ServerContext, baseUrl: string, file: 
     counters.onBytes(Buffer.byteLength(text));
     return;
   }
-  let bundle: { resourceType: string; type: string; entry?: RawEntry[] };
   if (document.resourceType === 'Bundle' && (document.type === 'transaction' || document.type === 'batch')) {
-    bundle = document as unknown as typeof bundle;
+    // the file asks for its own processing: a transaction stays all or nothing
+    await importBundle(ctx, baseUrl, file, document as unknown as ImportBundle, counters);
   } else {
+    // a collection (searchset, document...) or one resource: written as one transaction; if that fails, as a batch,
+    // so its good resources are kept and each bad one is reported, as an NDJSON chunk is (importChunk)
     const resources = document.resourceType === 'Bundle'
       ? ((document.entry ?? []) as RawEntry[]).map((entry) => entry.resource).filter((r): r is Resource => Boolean(r))
       : [document];
-    bundle = { resourceType: 'Bundle', type: 'transaction', entry: resources.map(writeEntry) };
+    const bundleOf = (type: 'transaction' | 'batch'): ImportBundle => ({ resourceType: 'Bundle', type, entry: resources.map(writeEntry) });
+    if (await importBundle(ctx, baseUrl, file, bundleOf('transaction'), counters, false) === 'refused') {
+      await importBundle(ctx, baseUrl, file, bundleOf('batch'), counters);
+    }
   }
+  counters.onBytes(Buffer.byteLength(text));
+}
+
+interface ImportBundle { resourceType: string; type: string; entry?: RawEntry[] }
+
+/**
+ * One Bundle through the batch/transaction interaction, its entries' failures reported. 'refused', with nothing
+ * reported, when the interaction refused the whole Bundle and `reportRefusal` is false (the caller tries another way);
+ * any other failure is reported.
+ */
+async function importBundle(
+  ctx: ServerContext, baseUrl: string, file: string, bundle: ImportBundle, counters: ImportCounters, reportRefusal = true,
+): Promise<'done' | 'refused'> {
   const conditionalOnIdentifier = makeIdempotent(bundle);
   try {
     const result = await batchOrTransaction(ctx, interactionRequest(baseUrl, bundle));
@@ -157,9 +175,10 @@ export async function importJsonFile(ctx: ServerContext, baseUrl: string, file: 
     counters.onResources(ok);
     reportMatchedByIdentifier(result.body, conditionalOnIdentifier, counters);
   } catch (error) {
+    if (!reportRefusal && error instanceof FhirError) return 'refused';
     counters.onIssue(issueFromError(file, 'Bundle', error));
   }
-  counters.onBytes(Buffer.byteLength(text));
+  return 'done';
 }
 
 function writeEntry(resource: Resource): RawEntry {

@@ -88,6 +88,31 @@ t.test('a POST that finds a stored resource with its identifier is kept as store
   t.equal((await counts()).Organization, 2, 'one new Organization besides the earlier test\'s');
 });
 
+// a Bundle that is neither a transaction nor a batch (a collection, as the spec's example of references is) asks for
+// no atomic processing: refused as one transaction, it is written as a batch, so its good resources are kept and each
+// bad entry is in the report with its place
+t.test('a collection Bundle with bad entries keeps its good resources and reports each bad one', async (t) => {
+  const folder = path.join(work, 'collection');
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, 'collection.json'), JSON.stringify({
+    resourceType: 'Bundle', type: 'collection', entry: [
+      { fullUrl: 'http://example.org/fhir/Patient/col-1', resource: { resourceType: 'Patient', id: 'col-1' } },
+      { fullUrl: 'http://example.org/fhir/Patient/col-bad', resource: { resourceType: 'Patient', id: 'col-bad', birthDate: 'not a date' } },
+      { fullUrl: 'http://example.org/fhir/Observation/col-obs', resource: { resourceType: 'Observation', id: 'col-obs', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/col-1' } } },
+    ],
+  }));
+  const before = await counts();
+  const report = path.join(work, 'report5.ndjson');
+  const run = runImport('--report', report, folder);
+  t.equal(run.status, 1, `exit code (stderr: ${run.stderr.slice(-400)})`);
+  t.match(run.stderr, /2 resources in .*1 failed/);
+  const issues = fs.readFileSync(report, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  t.same(issues.map((i) => [path.basename(i.source), i.location, i.status]), [['collection.json', 'Bundle.entry[1]', 400]]);
+  t.match(issues[0].diagnostics, /birthDate/);
+  const after = await counts();
+  t.same([after.Patient - before.Patient, after.Observation - before.Observation], [1, 1], 'the good Patient and Observation are stored');
+});
+
 t.test('usage errors exit 2', async (t) => {
   t.equal(runImport().status, 2);
   t.equal(runImport('--bogus', input).status, 2);
