@@ -65,7 +65,8 @@ export interface SqlDialect {
    * A first page driven by a reference lookup reads its candidates from the reference rows that carry their resource's
    * type, without looking each one up in the resource table (conditions.ts typedReferenceDrive). PostgreSQL probed
    * every candidate in the (type, deleted, rkey) index: Observation?patient=&code=&date=ge, 319 candidates of 8
-   * matches, ran 2.2 -> 1.5 ms. SQLite reads the resource row of each candidate anyway (its page has no late join).
+   * matches, with the probes in order (inOrder) too, ran 1.28 -> 0.78 ms. SQLite reads the resource row of each
+   * candidate anyway (its page has no late join).
    */
   readonly typedReferenceDrive?: boolean;
   /**
